@@ -1,0 +1,269 @@
+//! The error type: every ZooKeeper error code (PROTOCOL.md §8) plus client-side failures.
+
+/// Why a request failed.
+///
+/// Server error codes map to named variants; a code this crate does not know becomes
+/// [`Error::Unknown`], which is an ordinary request failure and never ends the session.
+/// The remaining variants are produced on the client before anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// -1: the generic system error.
+    #[error("system error")]
+    SystemError,
+    /// -2: inside a failed multi, this operation was not executed because an earlier one failed.
+    #[error("not executed: an earlier operation of the transaction failed")]
+    RuntimeInconsistency,
+    /// -3: the server found its data inconsistent.
+    #[error("data inconsistency")]
+    DataInconsistency,
+    /// -4: the connection was lost before the reply arrived. A write may or may not have been
+    /// applied.
+    #[error("connection lost before the reply arrived")]
+    ConnectionLoss,
+    /// -5: the server could not deserialize the request (or failed while handling it).
+    #[error("marshalling error")]
+    MarshallingError,
+    /// -6: the server does not implement the operation (older server, or a disabled feature
+    /// such as TTL nodes or reconfig on a standalone server).
+    #[error("operation not implemented by the server")]
+    Unimplemented,
+    /// -7: the operation timed out.
+    #[error("operation timed out")]
+    OperationTimeout,
+    /// -8: invalid arguments (bad path on a write, bad create flags, bad TTL, ...).
+    #[error("bad arguments")]
+    BadArguments,
+    /// -9: invalid client state (a C client code, never sent by a server).
+    #[error("invalid state")]
+    InvalidState,
+    /// -12: unknown session (internal to the server).
+    #[error("unknown session")]
+    UnknownSession,
+    /// -13: a reconfig could not reach a quorum of the new configuration.
+    #[error("new configuration has no quorum")]
+    NewConfigNoQuorum,
+    /// -14: another reconfig is in progress.
+    #[error("reconfig in progress")]
+    ReconfigInProgress,
+    /// -15: TLS connection error (a C client code, never sent by a server).
+    #[error("TLS connection error")]
+    SslConnectionError,
+    /// -100: the generic API error.
+    #[error("API error")]
+    ApiError,
+    /// -101: the node does not exist.
+    #[error("node does not exist")]
+    NoNode,
+    /// -102: the ACL denies the operation.
+    #[error("not authorized")]
+    NoAuth,
+    /// -103: the version did not match.
+    #[error("version mismatch")]
+    BadVersion,
+    /// -108: ephemeral nodes cannot have children.
+    #[error("ephemeral nodes cannot have children")]
+    NoChildrenForEphemerals,
+    /// -110: the node already exists.
+    #[error("node already exists")]
+    NodeExists,
+    /// -111: the node has children.
+    #[error("node has children")]
+    NotEmpty,
+    /// -112: the session expired (or was closed); ephemerals and watches are gone.
+    #[error("session expired")]
+    SessionExpired,
+    /// -113: invalid callback (a client-side code).
+    #[error("invalid callback")]
+    InvalidCallback,
+    /// -114: the ACL is empty or invalid.
+    #[error("invalid ACL")]
+    InvalidAcl,
+    /// -115: authentication failed; the client can no longer be used.
+    #[error("authentication failed")]
+    AuthFailed,
+    /// -116: the client is closing (a C client code, never sent by a server).
+    #[error("closing")]
+    Closing,
+    /// -117: no server responses to process (a C client code, never sent by a server).
+    #[error("nothing")]
+    Nothing,
+    /// -118: the session moved to another server.
+    #[error("session moved")]
+    SessionMoved,
+    /// -119: a write was sent to a read-only server.
+    #[error("server is read-only")]
+    NotReadOnly,
+    /// -120: an ephemeral node cannot be created on a local session.
+    #[error("ephemeral node on a local session")]
+    EphemeralOnLocalSession,
+    /// -121: no such watch.
+    #[error("no such watcher")]
+    NoWatcher,
+    /// -122: the request's deadline passed before its reply arrived. A write may or may not
+    /// have been applied.
+    #[error("request timed out")]
+    RequestTimeout,
+    /// -123: reconfig is disabled on the server.
+    #[error("reconfig disabled")]
+    ReconfigDisabled,
+    /// -124: the server requires SASL or enforced authentication first.
+    #[error("session closed: authentication required")]
+    SessionClosedRequireSaslAuth,
+    /// -125: a quota was exceeded.
+    #[error("quota exceeded")]
+    QuotaExceeded,
+    /// -127: the server's request throttler dropped the request; retry with backoff.
+    #[error("throttled by the server")]
+    Throttled,
+    /// A code this crate does not know. Never fatal to the session.
+    #[error("unknown error code {0}")]
+    Unknown(i32),
+
+    /// The path breaks ZooKeeper's path rules; nothing was sent.
+    #[error("invalid path {path:?}: {reason}")]
+    InvalidPath {
+        /// The offending path.
+        path: String,
+        /// Which rule it breaks.
+        reason: &'static str,
+    },
+    /// The request would exceed the configured frame limit (ZooKeeper's `jute.maxbuffer`);
+    /// nothing was sent.
+    #[error("request of {size} bytes exceeds the {max}-byte limit")]
+    RequestTooLarge {
+        /// The encoded frame size.
+        size: usize,
+        /// The configured limit.
+        max: usize,
+    },
+    /// An argument is invalid (an empty ACL, a TTL out of range, ...); nothing was sent.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(&'static str),
+    /// The client was closed; nothing was sent.
+    #[error("client closed")]
+    Closed,
+}
+
+impl Error {
+    /// Maps a wire error code to an error; `None` for 0 (OK).
+    pub fn from_code(code: i32) -> Option<Error> {
+        Some(match code {
+            0 => return None,
+            -1 => Error::SystemError,
+            -2 => Error::RuntimeInconsistency,
+            -3 => Error::DataInconsistency,
+            -4 => Error::ConnectionLoss,
+            -5 => Error::MarshallingError,
+            -6 => Error::Unimplemented,
+            -7 => Error::OperationTimeout,
+            -8 => Error::BadArguments,
+            -9 => Error::InvalidState,
+            -12 => Error::UnknownSession,
+            -13 => Error::NewConfigNoQuorum,
+            -14 => Error::ReconfigInProgress,
+            -15 => Error::SslConnectionError,
+            -100 => Error::ApiError,
+            -101 => Error::NoNode,
+            -102 => Error::NoAuth,
+            -103 => Error::BadVersion,
+            -108 => Error::NoChildrenForEphemerals,
+            -110 => Error::NodeExists,
+            -111 => Error::NotEmpty,
+            -112 => Error::SessionExpired,
+            -113 => Error::InvalidCallback,
+            -114 => Error::InvalidAcl,
+            -115 => Error::AuthFailed,
+            -116 => Error::Closing,
+            -117 => Error::Nothing,
+            -118 => Error::SessionMoved,
+            -119 => Error::NotReadOnly,
+            -120 => Error::EphemeralOnLocalSession,
+            -121 => Error::NoWatcher,
+            -122 => Error::RequestTimeout,
+            -123 => Error::ReconfigDisabled,
+            -124 => Error::SessionClosedRequireSaslAuth,
+            -125 => Error::QuotaExceeded,
+            -127 => Error::Throttled,
+            other => Error::Unknown(other),
+        })
+    }
+
+    /// The wire error code, or `None` for errors that exist only on the client
+    /// ([`InvalidPath`](Error::InvalidPath), [`RequestTooLarge`](Error::RequestTooLarge),
+    /// [`InvalidArgument`](Error::InvalidArgument), [`Closed`](Error::Closed)).
+    pub fn code(&self) -> Option<i32> {
+        Some(match self {
+            Error::SystemError => -1,
+            Error::RuntimeInconsistency => -2,
+            Error::DataInconsistency => -3,
+            Error::ConnectionLoss => -4,
+            Error::MarshallingError => -5,
+            Error::Unimplemented => -6,
+            Error::OperationTimeout => -7,
+            Error::BadArguments => -8,
+            Error::InvalidState => -9,
+            Error::UnknownSession => -12,
+            Error::NewConfigNoQuorum => -13,
+            Error::ReconfigInProgress => -14,
+            Error::SslConnectionError => -15,
+            Error::ApiError => -100,
+            Error::NoNode => -101,
+            Error::NoAuth => -102,
+            Error::BadVersion => -103,
+            Error::NoChildrenForEphemerals => -108,
+            Error::NodeExists => -110,
+            Error::NotEmpty => -111,
+            Error::SessionExpired => -112,
+            Error::InvalidCallback => -113,
+            Error::InvalidAcl => -114,
+            Error::AuthFailed => -115,
+            Error::Closing => -116,
+            Error::Nothing => -117,
+            Error::SessionMoved => -118,
+            Error::NotReadOnly => -119,
+            Error::EphemeralOnLocalSession => -120,
+            Error::NoWatcher => -121,
+            Error::RequestTimeout => -122,
+            Error::ReconfigDisabled => -123,
+            Error::SessionClosedRequireSaslAuth => -124,
+            Error::QuotaExceeded => -125,
+            Error::Throttled => -127,
+            Error::Unknown(code) => *code,
+            Error::InvalidPath { .. }
+            | Error::RequestTooLarge { .. }
+            | Error::InvalidArgument(_)
+            | Error::Closed => return None,
+        })
+    }
+
+    /// Whether the outcome of the request is unknown because the connection or the deadline
+    /// gave out first: a write may or may not have been applied, and retrying is reasonable.
+    pub fn is_connection_error(&self) -> bool {
+        matches!(
+            self,
+            Error::ConnectionLoss | Error::RequestTimeout | Error::OperationTimeout
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn every_code_round_trips() {
+        for code in -200..=0 {
+            match Error::from_code(code) {
+                None => assert_eq!(code, 0),
+                Some(err) => assert_eq!(err.code(), Some(code), "{err:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_codes_are_kept() {
+        assert_eq!(Error::from_code(-126), Some(Error::Unknown(-126)));
+        assert_eq!(Error::from_code(42), Some(Error::Unknown(42)));
+    }
+}

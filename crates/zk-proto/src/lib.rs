@@ -1,0 +1,159 @@
+//! A pure, deterministic implementation of the ZooKeeper client protocol (servers 3.4 to 3.9),
+//! with no I/O.
+//!
+//! # The contract
+//!
+//! [`Session`] is a state machine. It never opens a socket, reads a clock, sleeps, spawns or
+//! draws randomness it was not given a seed for; a `clippy.toml` in this crate forbids those
+//! calls. The caller (an *adapter*: tokio, smol, plain threads, or your own event loop) owns
+//! the sockets and the clock, and talks to the session through four families of methods:
+//!
+//! - **getters**: [`Session::state`], [`Session::session_id`], [`Session::last_zxid`], ...
+//! - **inputs** (`handle_*`), each taking `now`: [`Session::handle_connected`],
+//!   [`Session::handle_connect_failed`], [`Session::handle_data`] (bytes in any chunking),
+//!   [`Session::handle_disconnected`] and [`Session::handle_timeout`].
+//! - **commands**: [`Session::submit`], [`Session::add_auth`], [`Session::remove_watch`],
+//!   [`Session::close`].
+//! - **outputs** (`poll_*`): [`Session::poll_output`] (one ordered queue of
+//!   [`Output::Connect`], [`Output::Disconnect`], completions, watch events and state changes),
+//!   [`Session::poll_transmit`] (bytes to write, into a buffer the caller owns) and
+//!   [`Session::poll_timeout`] (when to call [`Session::handle_timeout`]).
+//!
+//! After every input or command, drain `poll_output` and `poll_transmit`, then wait for the
+//! next input or for `poll_timeout`. Every transport attempt has a [`ConnId`]; input for an
+//! attempt that is no longer current is ignored, so late events from a closed socket are
+//! harmless.
+//!
+//! One output queue keeps ZooKeeper's ordering: replies complete in request order, and a
+//! watch event is delivered before the reply to any later read that observes the change.
+//! Every submitted request gets exactly one [`Output::Complete`]. Hostile input never panics
+//! and never allocates from an untrusted length: a frame over the limit, a truncated record or
+//! a reply out of order drops the connection, and the session carries on over the next one.
+//!
+//! # A complete run loop over a blocking `TcpStream`
+//!
+//! ```no_run
+//! use std::io::{ErrorKind, Read, Write};
+//! use std::net::{TcpStream, ToSocketAddrs};
+//! use std::time::{Duration, Instant};
+//!
+//! use zk_proto::{ConnId, CreateMode, Output, Request, Session, SessionConfig, SessionState};
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let config = SessionConfig::new("127.0.0.1:2181/demo")?;
+//!     let mut session = Session::new(config, Instant::now())?;
+//!     let mut socket: Option<(ConnId, TcpStream)> = None;
+//!     let mut out = Vec::new();
+//!     let mut input = vec![0u8; 64 * 1024];
+//!     let mut create = None;
+//!
+//!     loop {
+//!         // 1. Act on the session's outputs, in order.
+//!         while let Some(output) = session.poll_output() {
+//!             match output {
+//!                 Output::Connect { conn, host, deadline } => {
+//!                     let budget = deadline.saturating_duration_since(Instant::now());
+//!                     let opened = (host.host.as_str(), host.port)
+//!                         .to_socket_addrs()?
+//!                         .find_map(|addr| TcpStream::connect_timeout(&addr, budget).ok());
+//!                     match opened {
+//!                         Some(stream) => {
+//!                             stream.set_nodelay(true)?;
+//!                             socket = Some((conn, stream));
+//!                             session.handle_connected(conn, Instant::now());
+//!                         }
+//!                         None => session.handle_connect_failed(conn, Instant::now()),
+//!                     }
+//!                 }
+//!                 Output::Disconnect(_) => socket = None,
+//!                 Output::State(change) => {
+//!                     println!("state: {:?}", change.state);
+//!                     if change.state == SessionState::Connected && create.is_none() {
+//!                         let request = Request::create("/hello", "world", CreateMode::Ephemeral);
+//!                         create = Some(session.submit(request, Instant::now())?);
+//!                     }
+//!                 }
+//!                 Output::Complete { id, result, .. } if Some(id) == create => {
+//!                     println!("create: {result:?}");
+//!                     session.close(Instant::now());
+//!                 }
+//!                 other => println!("{other:?}"),
+//!             }
+//!         }
+//!         if session.state().is_terminal() {
+//!             return Ok(());
+//!         }
+//!         // 2. Write what the session wants sent.
+//!         if let Some((conn, stream)) = socket.as_mut() {
+//!             let conn = *conn;
+//!             while let Some(transmit) = session.poll_transmit(Instant::now(), &mut out) {
+//!                 debug_assert_eq!(transmit.conn, conn);
+//!                 if stream.write_all(&out).is_err() {
+//!                     session.handle_disconnected(conn, Instant::now());
+//!                     break;
+//!                 }
+//!                 out.clear();
+//!             }
+//!         }
+//!         // 3. Wait for bytes or for the next timer, whichever comes first.
+//!         let wait = session
+//!             .poll_timeout()
+//!             .map_or(Duration::from_secs(1), |at| at.saturating_duration_since(Instant::now()))
+//!             .max(Duration::from_millis(1));
+//!         match socket.as_mut() {
+//!             Some((conn, stream)) => {
+//!                 let conn = *conn;
+//!                 stream.set_read_timeout(Some(wait))?;
+//!                 match stream.read(&mut input) {
+//!                     Ok(0) => session.handle_disconnected(conn, Instant::now()),
+//!                     Ok(n) => session.handle_data(conn, &input[..n], Instant::now()),
+//!                     Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+//!                     Err(_) => session.handle_disconnected(conn, Instant::now()),
+//!                 }
+//!             }
+//!             None => std::thread::sleep(wait),
+//!         }
+//!         // 4. Let timers fire (a no-op when nothing is due).
+//!         session.handle_timeout(Instant::now());
+//!     }
+//! }
+//! ```
+//!
+//! # What else is here
+//!
+//! The codec is public for tools and tests: [`jute`] (primitives and the [`jute::Record`]
+//! trait), [`records`] (every record of the protocol), [`frame`] (length-prefixed framing),
+//! [`OpCode`], [`Error`] (every server error code, plus `Unknown(code)`), [`path`] (path rules
+//! and chroot), [`ConnectString`], and [`auth`] (the digest credential helpers).
+
+#![forbid(unsafe_code)]
+
+pub mod auth;
+mod connect_string;
+mod error;
+pub mod frame;
+mod hosts;
+pub mod jute;
+mod opcode;
+pub mod path;
+pub mod records;
+mod request;
+mod response;
+mod rng;
+mod session;
+mod version;
+mod watch;
+mod wire;
+
+pub use connect_string::{ConnectString, DEFAULT_PORT, HostPort};
+pub use error::Error;
+pub use opcode::OpCode;
+pub use records::{Acl, Id, Perms, Stat};
+pub use request::{AddWatchMode, CreateMode, MultiOp, ReadOp, Request, WatcherType};
+pub use response::{MultiResult, ReadResult, Response, first_error};
+pub use session::{
+    ConnId, ExpiryPolicy, Output, RequestId, Session, SessionConfig, SessionId, SessionState,
+    StateChange, Transmit,
+};
+pub use version::ServerVersion;
+pub use watch::{EventType, NodeEvent, WatchEvent, WatchId, WatchKind};
