@@ -533,3 +533,45 @@ impl Session {
         self.last_heard.map(|at| at + self.session_timeout())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jute::Record;
+    use crate::records::{ConnectResponse, RequestHeader};
+
+    #[test]
+    #[allow(clippy::disallowed_methods)]
+    fn xids_wrap_from_max_back_to_one_on_the_wire() {
+        let now = Instant::now();
+        let mut s = Session::new(SessionConfig::new("h:1").unwrap(), now).unwrap();
+        let Some(Output::Connect { conn, .. }) = s.poll_output() else {
+            panic!("expected a Connect")
+        };
+        s.handle_connected(conn, now);
+        let mut out = Vec::new();
+        let _ = s.poll_transmit(now, &mut out);
+        let resp = ConnectResponse {
+            timeout_ms: 30_000,
+            session_id: 1,
+            passwd: Bytes::from_static(&[0; 16]),
+            ..ConnectResponse::default()
+        };
+        let mut frame = Vec::new();
+        crate::frame::write_frame(&mut frame, |b| resp.encode(b));
+        s.handle_data(conn, &frame, now);
+        s.next_xid = i32::MAX - 1;
+        for _ in 0..3 {
+            s.submit(Request::exists("/a"), now).unwrap();
+        }
+        out.clear();
+        let _ = s.poll_transmit(now, &mut out);
+        let mut decoder = crate::frame::FrameDecoder::new(1 << 20);
+        decoder.push(&out);
+        let mut xids = Vec::new();
+        while let Some(f) = decoder.next_frame().unwrap() {
+            xids.push(RequestHeader::from_bytes(f).unwrap().xid);
+        }
+        assert_eq!(xids, [i32::MAX - 1, i32::MAX, 1]);
+    }
+}

@@ -156,3 +156,10 @@ pub enum Output {
     /// The session state changed.
     State(StateChange),
 }
+
+/// The watcher a request registers (if it registers one) has the request's number.
+impl From<RequestId> for WatchId {
+    fn from(id: RequestId) -> WatchId {
+        WatchId(id.0)
+    }
+}
