@@ -148,7 +148,7 @@ mod wire;
 pub use connect_string::{ConnectString, DEFAULT_PORT, HostPort};
 pub use error::Error;
 pub use opcode::OpCode;
-pub use records::{Acl, Id, Perms, Stat};
+pub use records::{Acl, ClientInfo, Id, Perms, Stat};
 pub use request::{AddWatchMode, CreateMode, MultiOp, ReadOp, Request, WatcherType};
 pub use response::{MultiResult, ReadResult, Response, first_error};
 pub use session::{

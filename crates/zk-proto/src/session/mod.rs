@@ -241,6 +241,13 @@ impl Session {
         &self.chroot
     }
 
+    /// Whether the session has stopped for good (closed, authentication failed, or lost with
+    /// the terminal expiry policy): no connection will be opened again and, once the outputs
+    /// are drained, nothing more will happen.
+    pub fn is_done(&self) -> bool {
+        self.phase == Phase::Done
+    }
+
     /// The connection currently in use or being opened, if any.
     pub fn current_conn(&self) -> Option<ConnId> {
         self.phase.conn()

@@ -1,0 +1,139 @@
+//! Ensemble administration: the dynamic configuration, reconfig, four-letter words and the
+//! server version.
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::Bytes;
+use zk_proto::{Error, Request, Response, ServerVersion, Stat};
+
+use crate::client::Client;
+use crate::runtime::{open_transport, until_deadline};
+use crate::watch::OneshotWatch;
+
+/// How long a four-letter word may take.
+const FOUR_LETTER_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most a four-letter reply is read (`mntr` and `cons` on a busy server stay far below).
+const FOUR_LETTER_MAX: usize = 4 << 20;
+
+impl Client {
+    /// The ensemble's dynamic configuration (`/zookeeper/config`: `server.N=...` lines and
+    /// `version=...`; empty on a standalone server) and its Stat.
+    pub async fn get_config(&self) -> Result<(Bytes, Stat), Error> {
+        match self.execute(Request::GetConfig { watch: false }).await? {
+            Response::Data { data, stat } => Ok((data, stat)),
+            _ => Err(Error::MarshallingError),
+        }
+    }
+
+    /// Like [`get_config`](Client::get_config), leaving a watch on the configuration.
+    pub async fn get_config_watched(&self) -> Result<(Bytes, Stat, OneshotWatch), Error> {
+        match self
+            .execute_watched(Request::GetConfig { watch: true })
+            .await?
+        {
+            (Response::Data { data, stat }, Some(watch)) => Ok((data, stat, watch)),
+            _ => Err(Error::MarshallingError),
+        }
+    }
+
+    /// Changes the ensemble membership (servers with `reconfigEnabled=true`; needs the rights
+    /// to do so). `joining` and `leaving` are comma-separated server specs and ids for an
+    /// incremental change; `new_members` replaces the membership; `from_config` applies it only
+    /// if the current configuration version matches. Returns the new configuration.
+    pub async fn reconfig(
+        &self,
+        joining: Option<&str>,
+        leaving: Option<&str>,
+        new_members: Option<&str>,
+        from_config: Option<i64>,
+    ) -> Result<(Bytes, Stat), Error> {
+        let request = Request::Reconfig {
+            joining: joining.map(str::to_owned),
+            leaving: leaving.map(str::to_owned),
+            new_members: new_members.map(str::to_owned),
+            from_config,
+        };
+        match self.execute(request).await? {
+            Response::Data { data, stat } => Ok((data, stat)),
+            _ => Err(Error::MarshallingError),
+        }
+    }
+
+    /// Sends a four-letter word (`ruok`, `srvr`, `mntr`, `conf`, ...) to the server of the
+    /// current connection, on a connection of its own, and returns its reply. The server must
+    /// whitelist the word (`4lw.commands.whitelist`; only `srvr` is allowed by default since
+    /// 3.5.3).
+    pub async fn four_letter_word(&self, word: &str) -> Result<String, Error> {
+        if word.len() != 4 || !word.is_ascii() {
+            return Err(Error::InvalidArgument(
+                "a four-letter word has four ASCII letters",
+            ));
+        }
+        let host = self
+            .shared
+            .lock()
+            .current_host
+            .clone()
+            .ok_or(Error::ConnectionLoss)?;
+        let runtime = self.shared.runtime.clone();
+        let deadline = runtime.now() + FOUR_LETTER_TIMEOUT;
+        let exchange = async {
+            let mut stream = open_transport(
+                runtime.clone(),
+                self.shared.transport_layer.clone(),
+                host,
+                deadline,
+            )
+            .await?;
+            let mut sent = 0;
+            while sent < 4 {
+                let n = std::future::poll_fn(|cx| {
+                    Pin::new(&mut *stream).poll_write(cx, &word.as_bytes()[sent..])
+                })
+                .await?;
+                if n == 0 {
+                    return Err(std::io::ErrorKind::WriteZero.into());
+                }
+                sent += n;
+            }
+            std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_flush(cx)).await?;
+            let mut reply = Vec::new();
+            let mut buf = [0u8; 8192];
+            loop {
+                let n = std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_read(cx, &mut buf))
+                    .await?;
+                if n == 0 || reply.len() + n > FOUR_LETTER_MAX {
+                    break;
+                }
+                reply.extend_from_slice(&buf[..n]);
+            }
+            Ok::<_, std::io::Error>(reply)
+        };
+        match until_deadline(&runtime, deadline, exchange).await {
+            None => Err(Error::OperationTimeout),
+            Some(Err(err)) => {
+                tracing::debug!(%err, word, "four-letter word failed");
+                Err(Error::ConnectionLoss)
+            }
+            Some(Ok(reply)) => Ok(String::from_utf8_lossy(&reply).into_owned()),
+        }
+    }
+
+    /// Asks the current server for its version (`srvr`) and remembers it, so that operations
+    /// the server lacks fail locally with `Unimplemented` instead of costing a connection.
+    pub async fn probe_server_version(&self) -> Result<ServerVersion, Error> {
+        let reply = self.four_letter_word("srvr").await?;
+        let version = ServerVersion::find_in(&reply).ok_or(Error::Unimplemented)?;
+        self.shared.learn_server_version(version);
+        Ok(version)
+    }
+
+    /// The server version: the configured or learned one, else asked for with `srvr`.
+    pub async fn server_version(&self) -> Result<ServerVersion, Error> {
+        match self.known_server_version() {
+            Some(version) => Ok(version),
+            None => self.probe_server_version().await,
+        }
+    }
+}

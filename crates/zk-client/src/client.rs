@@ -1,0 +1,247 @@
+//! The client handle: cheap to clone, `Send + Sync`, shared by every adapter.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use zk_proto::{Acl, Error, Request, Response, ServerVersion, Session, SessionId, SessionState};
+
+use crate::driver::Driver;
+use crate::runtime::{Runtime, TransportLayer};
+use crate::shared::{Reply, Shared, WatchWanted};
+use crate::state::StateStream;
+use crate::watch::{OneshotWatch, WatchStream};
+
+/// A handle to one ZooKeeper session.
+///
+/// Clone it freely: clones share the session. When the last clone is dropped, the session is
+/// closed (its ephemeral nodes go at once). Every operation is an `async fn`; none runs user
+/// code on the I/O task, so a slow consumer never delays pings.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) shared: Arc<Shared>,
+    /// Closes the session when the last handle goes.
+    _guard: Arc<CloseOnDrop>,
+    /// A per-handle deadline for requests (see [`Client::with_request_timeout`]).
+    request_timeout: Option<Duration>,
+}
+
+struct CloseOnDrop(Arc<Shared>);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        let now = self.0.runtime.now();
+        self.0.lock().session.close(now);
+        self.0.notify.notify();
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.shared.lock();
+        f.debug_struct("Client")
+            .field("state", &st.session.state())
+            .field("session_id", &st.session.session_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub(crate) fn spawn(
+        session: Session,
+        runtime: Arc<dyn Runtime>,
+        transport_layer: Option<Arc<dyn TransportLayer>>,
+        default_acl: Vec<Acl>,
+    ) -> Client {
+        let shared = Arc::new(Shared::new(
+            session,
+            runtime.clone(),
+            transport_layer,
+            default_acl,
+        ));
+        runtime.spawn(Box::pin(Driver::new(shared.clone())));
+        Client {
+            _guard: Arc::new(CloseOnDrop(shared.clone())),
+            shared,
+            request_timeout: None,
+        }
+    }
+
+    /// A handle to the same session whose requests fail with `RequestTimeout` after `timeout`
+    /// (instead of the client's default).
+    pub fn with_request_timeout(&self, timeout: Duration) -> Client {
+        Client {
+            request_timeout: Some(timeout),
+            ..self.clone()
+        }
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.request_timeout
+            .map(|timeout| self.shared.runtime.now() + timeout)
+    }
+
+    /// Submits any request and waits for its outcome: the low-level door to every operation.
+    pub async fn execute(&self, request: Request) -> Result<Response, Error> {
+        let submitted = self
+            .shared
+            .submit(request, self.deadline(), WatchWanted::No)?;
+        wait(submitted.reply).await.map(|(response, _)| response)
+    }
+
+    /// Submits a request that leaves a one-shot watch.
+    pub(crate) async fn execute_watched(
+        &self,
+        request: Request,
+    ) -> Result<(Response, Option<OneshotWatch>), Error> {
+        let submitted = self
+            .shared
+            .submit(request, self.deadline(), WatchWanted::OneShot)?;
+        let rx = submitted.watch;
+        let (response, watch) = wait(submitted.reply).await?;
+        let watch = match (watch, rx) {
+            (Some(id), Some(rx)) => Some(OneshotWatch::new(self.shared.clone(), id, rx)),
+            _ => None,
+        };
+        Ok((response, watch))
+    }
+
+    /// Submits a request that leaves a persistent watch.
+    pub(crate) async fn execute_persistent(&self, request: Request) -> Result<WatchStream, Error> {
+        let submitted = self
+            .shared
+            .submit(request, self.deadline(), WatchWanted::Persistent)?;
+        let rx = submitted.watch;
+        let (_, watch) = wait(submitted.reply).await?;
+        match (watch, rx) {
+            (Some(id), Some(rx)) => Ok(WatchStream::new(self.shared.clone(), id, rx)),
+            _ => Err(Error::SystemError),
+        }
+    }
+
+    /// Adds a credential to this session, now and after every reconnect; completes when the
+    /// server has accepted it. A rejected credential ends the session with
+    /// [`SessionState::AuthFailed`].
+    pub async fn add_auth(&self, scheme: &str, credential: impl Into<Bytes>) -> Result<(), Error> {
+        let credential = credential.into();
+        let rx = self
+            .shared
+            .command(|session, now| session.add_auth(scheme, credential, now))?;
+        wait(rx).await.map(|_| ())
+    }
+
+    /// The current session state.
+    pub fn state(&self) -> SessionState {
+        self.shared.lock().session.state()
+    }
+
+    /// Every state change from now on, as a stream.
+    pub fn state_changes(&self) -> StateStream {
+        StateStream::new(self.shared.subscribe_states())
+    }
+
+    /// Waits until the session is connected (to a read/write or a read-only server).
+    ///
+    /// Fails at once if the session has stopped for good, and with
+    /// [`Error::OperationTimeout`] after `timeout`.
+    pub async fn wait_connected(&self, timeout: Duration) -> Result<(), Error> {
+        let deadline = self.shared.runtime.now() + timeout;
+        let changes = self.shared.subscribe_states();
+        loop {
+            match self.state() {
+                SessionState::Connected | SessionState::ConnectedReadOnly => return Ok(()),
+                SessionState::AuthFailed => return Err(Error::AuthFailed),
+                SessionState::Closed => return Err(Error::Closed),
+                SessionState::Lost if self.shared.lock().session.is_done() => {
+                    return Err(Error::SessionExpired);
+                }
+                _ => {}
+            }
+            let next = crate::runtime::until_deadline(
+                &self.shared.runtime,
+                deadline,
+                changes.recv_async(),
+            )
+            .await;
+            match next {
+                None => return Err(Error::OperationTimeout),
+                Some(Err(_)) => return Err(Error::Closed),
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    /// The session id, once a server granted one.
+    pub fn session_id(&self) -> Option<SessionId> {
+        self.shared.lock().session.session_id()
+    }
+
+    /// The session password (to resume the session from another client).
+    pub fn session_password(&self) -> Option<Bytes> {
+        self.shared.lock().session.session_password().cloned()
+    }
+
+    /// The timeout the server granted.
+    pub fn negotiated_timeout(&self) -> Option<Duration> {
+        self.shared.lock().session.negotiated_timeout()
+    }
+
+    /// The highest zxid seen in a reply.
+    pub fn last_zxid(&self) -> i64 {
+        self.shared.lock().session.last_zxid()
+    }
+
+    /// The server version, if configured or already learned.
+    pub fn known_server_version(&self) -> Option<ServerVersion> {
+        self.shared.lock().session.server_version()
+    }
+
+    /// The ACL used for nodes created without one.
+    pub fn default_acl(&self) -> &[Acl] {
+        &self.shared.default_acl
+    }
+
+    /// Sleeps on the client's runtime: the one timer hook recipes need (kazoo's `sleep_func`).
+    pub async fn sleep(&self, duration: Duration) {
+        let deadline = self.shared.runtime.now() + duration;
+        self.shared.runtime.sleep_until(deadline).await;
+    }
+
+    /// Runs `future` for at most `timeout` on the client's runtime; `None` if time ran out.
+    pub async fn timeout<T>(
+        &self,
+        timeout: Duration,
+        future: impl std::future::Future<Output = T>,
+    ) -> Option<T> {
+        let deadline = self.shared.runtime.now() + timeout;
+        crate::runtime::until_deadline(&self.shared.runtime, deadline, future).await
+    }
+
+    /// The runtime's clock.
+    pub fn now(&self) -> Instant {
+        self.shared.runtime.now()
+    }
+
+    /// Ends the session: requests already submitted are still sent, then the session is closed
+    /// on the server (its ephemeral nodes go at once). Waits until that is confirmed or the
+    /// close timeout passes. Later operations fail with [`Error::Closed`].
+    pub async fn close(&self) {
+        let changes = self.shared.subscribe_states();
+        {
+            let now = self.shared.runtime.now();
+            self.shared.lock().session.close(now);
+        }
+        self.shared.notify.notify();
+        while !self.state().is_terminal() {
+            if changes.recv_async().await.is_err() {
+                break;
+            }
+        }
+    }
+}
+
+/// Awaits a reply; a vanished driver means the client is gone.
+pub(crate) async fn wait(rx: flume::Receiver<Reply>) -> Reply {
+    rx.recv_async().await.unwrap_or(Err(Error::Closed))
+}

@@ -1,0 +1,216 @@
+//! Building a client: every session option, the runtime, and the transport layer.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use zk_proto::{Acl, Error, ExpiryPolicy, ServerVersion, Session, SessionConfig, SessionId};
+
+use crate::client::Client;
+use crate::runtime::{Runtime, TransportLayer};
+
+/// Configures and connects a [`Client`].
+///
+/// Adapter crates hand out a builder with their runtime already set
+/// (`zk_client_tokio::builder("127.0.0.1:2181/app")`); [`ClientBuilder::runtime`] sets one by
+/// hand.
+#[must_use = "a builder does nothing until `connect` or `start` is called"]
+pub struct ClientBuilder {
+    config: Result<SessionConfig, Error>,
+    runtime: Option<Arc<dyn Runtime>>,
+    transport_layer: Option<Arc<dyn TransportLayer>>,
+    default_acl: Vec<Acl>,
+    connect_timeout: Option<Duration>,
+    probe_server_version: bool,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("config", &self.config)
+            .field("has_runtime", &self.runtime.is_some())
+            .field("has_transport_layer", &self.transport_layer.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder for `connect_string` (`host1:port1,host2,[::1]:2183/chroot`). A malformed
+    /// string is reported by `connect`/`start`.
+    pub fn new(connect_string: &str) -> ClientBuilder {
+        ClientBuilder {
+            config: SessionConfig::new(connect_string),
+            runtime: None,
+            transport_layer: None,
+            default_acl: Acl::open_unsafe(),
+            connect_timeout: None,
+            probe_server_version: true,
+        }
+    }
+
+    fn with_config(mut self, f: impl FnOnce(&mut SessionConfig)) -> Self {
+        if let Ok(config) = self.config.as_mut() {
+            f(config);
+        }
+        self
+    }
+
+    /// The runtime that drives the client.
+    pub fn runtime(mut self, runtime: impl Runtime) -> Self {
+        self.runtime = Some(Arc::new(runtime));
+        self
+    }
+
+    /// The runtime that drives the client, already shared.
+    pub fn runtime_arc(mut self, runtime: Arc<dyn Runtime>) -> Self {
+        self.runtime = Some(runtime);
+        self
+    }
+
+    /// Wraps every new connection before the handshake (TLS).
+    pub fn transport_layer(mut self, layer: impl TransportLayer) -> Self {
+        self.transport_layer = Some(Arc::new(layer));
+        self
+    }
+
+    /// The requested session timeout (default 30 s; servers clamp it, by default to 2 to 20
+    /// ticks).
+    pub fn session_timeout(self, timeout: Duration) -> Self {
+        self.with_config(|c| c.session_timeout = timeout)
+    }
+
+    /// Accept read-only servers (default false).
+    pub fn read_only(self, allowed: bool) -> Self {
+        self.with_config(|c| c.read_only = allowed)
+    }
+
+    /// A credential sent after every handshake, e.g. `("digest", "user:password")`.
+    pub fn auth(self, scheme: &str, credential: impl Into<Bytes>) -> Self {
+        let credential = credential.into();
+        self.with_config(|c| c.auth.push((scheme.to_owned(), credential)))
+    }
+
+    /// A `digest` credential for `user` and `password`.
+    pub fn digest_auth(self, user: &str, password: &str) -> Self {
+        self.auth("digest", zk_proto::auth::digest_credential(user, password))
+    }
+
+    /// How long a request may wait for its reply (queued while disconnected, or in flight)
+    /// before failing with `RequestTimeout`; default: the session timeout.
+    pub fn request_timeout(self, timeout: Duration) -> Self {
+        self.with_config(|c| c.request_timeout = Some(timeout))
+    }
+
+    /// How many requests may await replies at once (default 1024); more wait in a queue.
+    pub fn max_in_flight(self, limit: usize) -> Self {
+        self.with_config(|c| c.max_in_flight = limit)
+    }
+
+    /// The frame limit in both directions (default 0xfffff, ZooKeeper's `jute.maxbuffer`).
+    pub fn max_frame(self, bytes: usize) -> Self {
+        self.with_config(|c| {
+            c.max_frame_in = bytes;
+            c.max_frame_out = bytes;
+        })
+    }
+
+    /// What happens after the session is lost (default: open a new session).
+    pub fn expiry_policy(self, policy: ExpiryPolicy) -> Self {
+        self.with_config(|c| c.expiry_policy = policy)
+    }
+
+    /// Re-attaches to an existing session instead of creating one.
+    pub fn resume(self, session_id: SessionId, password: impl Into<Bytes>) -> Self {
+        let password = password.into();
+        self.with_config(|c| c.resume = Some((session_id, password)))
+    }
+
+    /// Declares the server version, so that operations it lacks fail without being sent.
+    /// Without it, the version is learned from the `srvr` four-letter word after connecting.
+    pub fn server_version(self, version: ServerVersion) -> Self {
+        self.with_config(|c| c.server_version = Some(version))
+    }
+
+    /// Seeds the host shuffle and backoff jitter (default: fixed; set it per process to spread
+    /// clients over an ensemble).
+    pub fn seed(self, seed: u64) -> Self {
+        self.with_config(|c| c.seed = seed)
+    }
+
+    /// The backoff after a full failed pass over the hosts, and its cap.
+    pub fn backoff(self, initial: Duration, max: Duration) -> Self {
+        self.with_config(|c| {
+            c.backoff_initial = initial;
+            c.backoff_max = max;
+        })
+    }
+
+    /// How long `close` waits for the server to confirm (default 5 s).
+    pub fn close_timeout(self, timeout: Duration) -> Self {
+        self.with_config(|c| c.close_timeout = timeout)
+    }
+
+    /// How long [`connect`](ClientBuilder::connect) waits for the first session (default: the
+    /// session timeout).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The ACL of nodes created without one (default: open to everybody).
+    pub fn default_acl(mut self, acl: Vec<Acl>) -> Self {
+        self.default_acl = acl;
+        self
+    }
+
+    /// Whether `connect` asks the server for its version (`srvr`) so that operations it lacks
+    /// fail locally (default true).
+    pub fn probe_server_version(mut self, probe: bool) -> Self {
+        self.probe_server_version = probe;
+        self
+    }
+
+    /// Starts the client without waiting: requests queue until the session is established.
+    pub fn start(self) -> Result<Client, Error> {
+        let runtime = self.runtime.ok_or(Error::InvalidArgument(
+            "no runtime: use an adapter crate's builder",
+        ))?;
+        let config = self.config?;
+        let session = Session::new(config, runtime.now())?;
+        Ok(Client::spawn(
+            session,
+            runtime,
+            self.transport_layer,
+            self.default_acl,
+        ))
+    }
+
+    /// Starts the client and waits until a session is established (connected or read-only).
+    ///
+    /// Fails with [`Error::OperationTimeout`] if none is established within the connect
+    /// timeout (the client is then closed), [`Error::AuthFailed`] if a credential is rejected,
+    /// or [`Error::SessionExpired`] if a resumed session is gone and the policy is terminal.
+    pub async fn connect(self) -> Result<Client, Error> {
+        let timeout = self.connect_timeout;
+        let probe = self.probe_server_version;
+        let session_timeout = self
+            .config
+            .as_ref()
+            .map(|c| c.session_timeout)
+            .unwrap_or_default();
+        let client = self.start()?;
+        let timeout = timeout.unwrap_or(session_timeout);
+        if let Err(err) = client.wait_connected(timeout).await {
+            client.close().await;
+            return Err(err);
+        }
+        if probe && client.known_server_version().is_none() {
+            // Best effort: `srvr` is whitelisted by default since 3.5.3; without it the version
+            // is simply unknown and every operation is attempted.
+            if let Ok(version) = client.probe_server_version().await {
+                tracing::debug!(%version, "server version");
+            }
+        }
+        Ok(client)
+    }
+}

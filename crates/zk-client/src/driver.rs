@@ -1,0 +1,248 @@
+//! The driver: one background task per client that moves bytes between the transport and the
+//! session, fires its timers, and delivers its outputs. Written once, over [`Runtime`].
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use zk_proto::{ConnId, Output};
+
+use crate::runtime::{BoxFuture, Transport, open_transport};
+use crate::shared::Shared;
+
+/// How much is read from the transport at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
+pub(crate) struct Driver {
+    shared: Arc<Shared>,
+    stream: Option<(ConnId, Box<dyn Transport>)>,
+    connecting: Option<(ConnId, BoxFuture<'static, io::Result<Box<dyn Transport>>>)>,
+    /// Bytes taken from the session and not yet written.
+    out: Vec<u8>,
+    written: usize,
+    flush_pending: bool,
+    read_buf: Box<[u8]>,
+    /// The armed timer. It is re-armed only when the session wants an earlier wake-up; a later
+    /// one simply fires early and is re-armed then, which saves an allocation per send.
+    sleep: Option<(Instant, BoxFuture<'static, ()>)>,
+    span: tracing::Span,
+}
+
+impl Driver {
+    pub(crate) fn new(shared: Arc<Shared>) -> Driver {
+        Driver {
+            shared,
+            stream: None,
+            connecting: None,
+            out: Vec::new(),
+            written: 0,
+            flush_pending: false,
+            read_buf: vec![0; READ_CHUNK].into_boxed_slice(),
+            sleep: None,
+            span: tracing::info_span!("zk_session"),
+        }
+    }
+
+    fn drop_stream(&mut self) {
+        self.stream = None;
+        self.out.clear();
+        self.written = 0;
+        self.flush_pending = false;
+    }
+
+    /// Drives the connect attempt, if any.
+    fn poll_connect(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
+        let Some((conn, attempt)) = self.connecting.as_mut() else {
+            return false;
+        };
+        let Poll::Ready(result) = attempt.as_mut().poll(cx) else {
+            return false;
+        };
+        let conn = *conn;
+        self.connecting = None;
+        let shared = self.shared.clone();
+        let mut st = shared.lock();
+        match result {
+            Ok(stream) => {
+                tracing::debug!(conn = conn.get(), "transport open");
+                self.drop_stream();
+                self.stream = Some((conn, stream));
+                st.session.handle_connected(conn, now);
+            }
+            Err(err) => {
+                tracing::debug!(conn = conn.get(), %err, "connect failed");
+                st.session.handle_connect_failed(conn, now);
+            }
+        }
+        true
+    }
+
+    /// Reads what the transport has, once.
+    fn poll_read(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
+        let Some((conn, stream)) = self.stream.as_mut() else {
+            return false;
+        };
+        let conn = *conn;
+        match Pin::new(&mut **stream).poll_read(cx, &mut self.read_buf) {
+            Poll::Pending => false,
+            Poll::Ready(Ok(n)) if n > 0 => {
+                self.shared
+                    .lock()
+                    .session
+                    .handle_data(conn, &self.read_buf[..n], now);
+                true
+            }
+            Poll::Ready(result) => {
+                tracing::debug!(conn = conn.get(), ?result, "transport closed by the peer");
+                self.drop_stream();
+                self.shared.lock().session.handle_disconnected(conn, now);
+                true
+            }
+        }
+    }
+
+    /// Fires due timers, delivers outputs and takes bytes to send. Returns (progress, the next
+    /// timer, whether the session is finished).
+    fn service_session(&mut self, now: Instant) -> (bool, Option<Instant>, bool) {
+        let mut progress = false;
+        let shared = self.shared.clone();
+        let mut st = shared.lock();
+        if st.session.poll_timeout().is_some_and(|at| at <= now) {
+            st.session.handle_timeout(now);
+        }
+        while let Some(output) = st.session.poll_output() {
+            match output {
+                Output::Connect {
+                    conn,
+                    host,
+                    deadline,
+                } => {
+                    progress = true;
+                    self.drop_stream();
+                    let span = tracing::debug_span!("zk_connection", conn = conn.get(), %host);
+                    span.in_scope(|| tracing::debug!("connecting"));
+                    let attempt = open_transport(
+                        self.shared.runtime.clone(),
+                        self.shared.transport_layer.clone(),
+                        host.clone(),
+                        deadline,
+                    );
+                    self.connecting = Some((
+                        conn,
+                        Box::pin(tracing::Instrument::instrument(attempt, span)),
+                    ));
+                    st.current_host = Some(host);
+                }
+                Output::Disconnect(conn) => {
+                    progress = true;
+                    if self.stream.as_ref().is_some_and(|(c, _)| *c == conn) {
+                        self.drop_stream();
+                    }
+                    if self.connecting.as_ref().is_some_and(|(c, _)| *c == conn) {
+                        self.connecting = None;
+                    }
+                }
+                other => st.dispatch(other, now),
+            }
+        }
+        if self.stream.is_some() && self.written == self.out.len() {
+            self.out.clear();
+            self.written = 0;
+            if st.session.poll_transmit(now, &mut self.out).is_some() {
+                progress = true;
+            }
+        }
+        (progress, st.session.poll_timeout(), st.session.is_done())
+    }
+
+    /// Writes pending bytes, then flushes.
+    fn poll_write(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
+        let Some((conn, stream)) = self.stream.as_mut() else {
+            return false;
+        };
+        let conn = *conn;
+        let mut progress = false;
+        let mut failed = false;
+        while self.written < self.out.len() {
+            match Pin::new(&mut **stream).poll_write(cx, &self.out[self.written..]) {
+                Poll::Ready(Ok(n)) if n > 0 => {
+                    self.written += n;
+                    self.flush_pending = true;
+                    progress = true;
+                }
+                Poll::Ready(_) => {
+                    failed = true;
+                    break;
+                }
+                Poll::Pending => break,
+            }
+        }
+        if !failed && self.flush_pending && self.written == self.out.len() {
+            match Pin::new(&mut **stream).poll_flush(cx) {
+                Poll::Ready(Ok(())) => self.flush_pending = false,
+                Poll::Ready(Err(_)) => failed = true,
+                Poll::Pending => {}
+            }
+        }
+        if failed {
+            tracing::debug!(conn = conn.get(), "write failed");
+            self.drop_stream();
+            self.shared.lock().session.handle_disconnected(conn, now);
+            progress = true;
+        }
+        progress
+    }
+
+    /// Arms the timer for `at` and polls it.
+    fn poll_timer(&mut self, cx: &mut Context<'_>, at: Option<Instant>, now: Instant) -> bool {
+        let Some(at) = at else {
+            self.sleep = None;
+            return false;
+        };
+        if at <= now {
+            return true;
+        }
+        if self.sleep.as_ref().is_none_or(|(armed, _)| at < *armed) {
+            self.sleep = Some((at, self.shared.runtime.sleep_until(at)));
+        }
+        let fired = self
+            .sleep
+            .as_mut()
+            .is_some_and(|(_, sleep)| sleep.as_mut().poll(cx).is_ready());
+        if fired {
+            self.sleep = None;
+        }
+        fired
+    }
+}
+
+impl Future for Driver {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let span = this.span.clone();
+        let _entered = span.enter();
+        // Register before looking at the session: a handle that submits after the look wakes us.
+        this.shared.notify.register(cx.waker());
+        loop {
+            let now = this.shared.runtime.now();
+            let mut progress = this.poll_connect(cx, now);
+            progress |= this.poll_read(cx, now);
+            let (serviced, timeout, done) = this.service_session(now);
+            progress |= serviced;
+            progress |= this.poll_write(cx, now);
+            progress |= this.poll_timer(cx, timeout, now);
+            if done && this.connecting.is_none() && this.stream.is_none() {
+                tracing::debug!("session finished; driver exits");
+                return Poll::Ready(());
+            }
+            if !progress {
+                return Poll::Pending;
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! The ZooKeeper client handle shared by every runtime adapter.
+//!
+//! [`Client`] offers every ZooKeeper operation as an `async fn`, one-shot watches as futures
+//! returned with the read that set them, persistent watches as streams, the session state (now
+//! and as a stream of changes), transactions, retries and four-letter words. It is `Clone +
+//! Send + Sync`; clones share one session.
+//!
+//! Underneath, one background task (the driver, written once here over the small [`Runtime`]
+//! trait) moves bytes between the transport and the sans-IO [`zk_proto::Session`]. The adapter
+//! crates only implement [`Runtime`]: `zk-client-tokio`, `zk-client-smol`, and
+//! `zk-client-blocking` (a synchronous API on a thread of its own).
+//!
+//! ```no_run
+//! # async fn demo(client: zk_client::Client) -> Result<(), zk_client::Error> {
+//! use zk_client::{AddWatchMode, CreateMode, CreateOptions, WatchEvent};
+//!
+//! client.ensure_path("/app/workers").await?;
+//! let me = client
+//!     .create_with("/app/workers/w-", "host-1", &CreateOptions::mode(CreateMode::EphemeralSequential))
+//!     .await?;
+//! let (data, stat, changed) = client.get_data_watched(&me).await?;
+//! client.set_data(&me, "host-1 busy", Some(stat.version)).await?;
+//! if let WatchEvent::Node(event) = changed.await {
+//!     println!("{} changed: {:?}", event.path, event.event_type);
+//! }
+//! let mut everything = client.add_watch("/app", AddWatchMode::PersistentRecursive).await?;
+//! while let Some(event) = everything.next().await {
+//!     println!("{event:?}");
+//! #   break;
+//! }
+//! # let _ = data; Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod admin;
+mod client;
+mod config;
+mod driver;
+mod multi;
+mod ops;
+mod retry;
+mod runtime;
+mod shared;
+mod state;
+mod watch;
+
+pub use client::Client;
+pub use config::ClientBuilder;
+pub use multi::{Transaction, TransactionError};
+pub use ops::CreateOptions;
+pub use retry::RetryPolicy;
+pub use runtime::{BoxFuture, Runtime, Transport, TransportLayer};
+pub use state::StateStream;
+pub use watch::{OneshotWatch, WatchStream};
+
+pub use bytes::Bytes;
+/// Credential and ACL helpers for the `digest` scheme.
+pub use zk_proto::auth;
+pub use zk_proto::{
+    Acl, AddWatchMode, ClientInfo, CreateMode, Error, EventType, ExpiryPolicy, HostPort, Id,
+    MultiResult, NodeEvent, Perms, ReadOp, ReadResult, Request, Response, ServerVersion, SessionId,
+    SessionState, Stat, StateChange, WatchEvent, WatchId, WatchKind, WatcherType,
+};

@@ -1,0 +1,151 @@
+//! Retrying operations that failed for want of a connection, with kazoo's knobs.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use zk_proto::Error;
+
+use crate::client::Client;
+
+/// How to retry: kazoo's `KazooRetry` knobs.
+///
+/// Retried errors: `ConnectionLoss`, `OperationTimeout`, `RequestTimeout` and `Throttled`,
+/// plus `SessionExpired` unless `retry_on_expiry` is off. `Closed`, `AuthFailed` and every
+/// other error are returned at once. Keep in mind that a write which failed with
+/// `ConnectionLoss` may have been applied: retry only idempotent steps, or check first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Total attempts, the first included; `None` for no limit (kazoo's `max_tries=-1`).
+    pub max_tries: Option<u32>,
+    /// The first delay between attempts.
+    pub delay: Duration,
+    /// The factor the delay grows by after each attempt.
+    pub backoff: f64,
+    /// Each delay is multiplied by a random factor in `[1 - max_jitter, 1 + max_jitter]`.
+    pub max_jitter: f64,
+    /// The largest delay.
+    pub max_delay: Duration,
+    /// Give up when the next attempt would start after this much time.
+    pub deadline: Option<Duration>,
+    /// Whether `SessionExpired` is retried (kazoo's `ignore_expire`, default true).
+    pub retry_on_expiry: bool,
+}
+
+impl Default for RetryPolicy {
+    /// kazoo's `KazooRetry()` defaults with a bounded number of tries: 5 tries, 100 ms delay
+    /// doubling up to 60 s, ±40 % jitter.
+    fn default() -> Self {
+        RetryPolicy {
+            max_tries: Some(5),
+            delay: Duration::from_millis(100),
+            backoff: 2.0,
+            max_jitter: 0.4,
+            max_delay: Duration::from_secs(60),
+            deadline: None,
+            retry_on_expiry: true,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Retries forever (kazoo's client default), still bounded by `deadline` if set.
+    pub fn forever() -> Self {
+        RetryPolicy {
+            max_tries: None,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// Whether `error` is worth another attempt.
+    pub fn is_retryable(&self, error: &Error) -> bool {
+        match error {
+            Error::ConnectionLoss
+            | Error::OperationTimeout
+            | Error::RequestTimeout
+            | Error::Throttled => true,
+            Error::SessionExpired => self.retry_on_expiry,
+            _ => false,
+        }
+    }
+}
+
+/// A per-call seed: wall clock and a counter, so concurrent retries do not move in lockstep.
+fn jitter_seed() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    (nanos ^ COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)) | 1
+}
+
+/// A small non-cryptographic generator for jitter (xorshift, seeded from the clock).
+fn jitter_factor(state: &mut u64, max_jitter: f64) -> f64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    let unit = (*state >> 11) as f64 / (1u64 << 53) as f64;
+    1.0 - max_jitter + 2.0 * max_jitter * unit
+}
+
+impl Client {
+    /// Runs `operation` until it succeeds, fails with an error not worth retrying, or the
+    /// policy gives up (then the last error is returned). Sleeps between attempts on the
+    /// client's runtime.
+    pub async fn retry<T, F, Fut>(&self, policy: &RetryPolicy, mut operation: F) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let start = self.now();
+        let stop_at: Option<Instant> = policy.deadline.map(|d| start + d);
+        let mut seed = jitter_seed();
+        let mut delay = policy.delay;
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            let error = match operation().await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            if !policy.is_retryable(&error) || policy.max_tries.is_some_and(|max| attempts >= max) {
+                return Err(error);
+            }
+            let sleep = delay.mul_f64(jitter_factor(&mut seed, policy.max_jitter).max(0.0));
+            if stop_at.is_some_and(|stop| self.now() + sleep >= stop) {
+                return Err(error);
+            }
+            tracing::debug!(%error, attempts, ?sleep, "retrying");
+            self.sleep(sleep).await;
+            delay = sleep.mul_f64(policy.backoff).min(policy.max_delay);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_in_range() {
+        let mut seed = 12345;
+        for _ in 0..1000 {
+            let f = jitter_factor(&mut seed, 0.4);
+            assert!((0.6..=1.4).contains(&f), "{f}");
+        }
+    }
+
+    #[test]
+    fn retryable_errors_follow_kazoo() {
+        let p = RetryPolicy::default();
+        assert!(p.is_retryable(&Error::ConnectionLoss));
+        assert!(p.is_retryable(&Error::SessionExpired));
+        assert!(!p.is_retryable(&Error::NoNode));
+        assert!(!p.is_retryable(&Error::Closed));
+        let strict = RetryPolicy {
+            retry_on_expiry: false,
+            ..RetryPolicy::default()
+        };
+        assert!(!strict.is_retryable(&Error::SessionExpired));
+    }
+}

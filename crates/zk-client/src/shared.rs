@@ -1,0 +1,227 @@
+//! The state every client handle and the driver share: the session itself, and where its
+//! completions, watch events and state changes go.
+//!
+//! Handles lock it briefly to submit; the driver locks it to feed input and drain output. No
+//! user code ever runs under the lock: results leave through channels.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Waker;
+use std::time::Instant;
+
+use zk_proto::{
+    Acl, Error, HostPort, Output, Request, RequestId, Response, ServerVersion, Session,
+    StateChange, WatchEvent, WatchId,
+};
+
+use crate::runtime::{Runtime, TransportLayer};
+
+/// A request's outcome, with the watcher it registered.
+pub(crate) type Reply = Result<(Response, Option<WatchId>), Error>;
+
+/// Wakes the driver when a handle queued work for it.
+#[derive(Default)]
+pub(crate) struct Notify {
+    waker: Mutex<Option<Waker>>,
+}
+
+impl Notify {
+    /// Called by the driver at the start of every poll, before it looks at the session, so a
+    /// notification sent after that look wakes it again.
+    pub(crate) fn register(&self, waker: &Waker) {
+        let mut slot = self.waker.lock().unwrap_or_else(|e| e.into_inner());
+        match slot.as_ref() {
+            Some(current) if current.will_wake(waker) => {}
+            _ => *slot = Some(waker.clone()),
+        }
+    }
+
+    pub(crate) fn notify(&self) {
+        let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// Where one watcher's events go.
+struct WatchSink {
+    tx: flume::Sender<WatchEvent>,
+    one_shot: bool,
+}
+
+/// Where outputs go.
+#[derive(Default)]
+pub(crate) struct Routes {
+    pending: HashMap<RequestId, flume::Sender<Reply>>,
+    watches: HashMap<WatchId, WatchSink>,
+    state_subscribers: Vec<flume::Sender<StateChange>>,
+}
+
+pub(crate) struct State {
+    pub(crate) session: Session,
+    pub(crate) routes: Routes,
+    /// The server of the current (or last) connection attempt.
+    pub(crate) current_host: Option<HostPort>,
+}
+
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    pub(crate) notify: Notify,
+    pub(crate) runtime: Arc<dyn Runtime>,
+    pub(crate) transport_layer: Option<Arc<dyn TransportLayer>>,
+    pub(crate) default_acl: Vec<Acl>,
+}
+
+/// A submitted request: its reply, and the receiver of the watch it asked for.
+pub(crate) struct Submitted {
+    pub(crate) reply: flume::Receiver<Reply>,
+    pub(crate) watch: Option<flume::Receiver<WatchEvent>>,
+}
+
+/// Whether a request asks for a watcher, and of which lifetime.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WatchWanted {
+    No,
+    OneShot,
+    Persistent,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        session: Session,
+        runtime: Arc<dyn Runtime>,
+        transport_layer: Option<Arc<dyn TransportLayer>>,
+        default_acl: Vec<Acl>,
+    ) -> Shared {
+        Shared {
+            state: Mutex::new(State {
+                session,
+                routes: Routes::default(),
+                current_host: None,
+            }),
+            notify: Notify::default(),
+            runtime,
+            transport_layer,
+            default_acl,
+        }
+    }
+
+    /// Locks the state. A panic while it was held cannot leave it half-updated in a way that
+    /// matters more than stopping the client, so poisoning is ignored.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Submits a request and wakes the driver to send it.
+    pub(crate) fn submit(
+        &self,
+        request: Request,
+        deadline: Option<Instant>,
+        watch: WatchWanted,
+    ) -> Result<Submitted, Error> {
+        let now = self.runtime.now();
+        let submitted = {
+            let mut st = self.lock();
+            let id = match deadline {
+                Some(deadline) => st.session.submit_with_deadline(request, deadline)?,
+                None => st.session.submit(request, now)?,
+            };
+            let (tx, reply) = flume::bounded(1);
+            st.routes.pending.insert(id, tx);
+            let watch = (watch != WatchWanted::No).then(|| {
+                let (tx, rx) = flume::unbounded();
+                let one_shot = watch == WatchWanted::OneShot;
+                st.routes
+                    .watches
+                    .insert(WatchId::from(id), WatchSink { tx, one_shot });
+                rx
+            });
+            Submitted { reply, watch }
+        };
+        self.notify.notify();
+        Ok(submitted)
+    }
+
+    /// Runs a session command that yields a request id (add_auth, remove_watch) and routes its
+    /// completion.
+    pub(crate) fn command(
+        &self,
+        f: impl FnOnce(&mut Session, Instant) -> Result<RequestId, Error>,
+    ) -> Result<flume::Receiver<Reply>, Error> {
+        let now = self.runtime.now();
+        let rx = {
+            let mut st = self.lock();
+            let id = f(&mut st.session, now)?;
+            let (tx, rx) = flume::bounded(1);
+            st.routes.pending.insert(id, tx);
+            rx
+        };
+        self.notify.notify();
+        Ok(rx)
+    }
+
+    /// Subscribes to state changes.
+    pub(crate) fn subscribe_states(&self) -> flume::Receiver<StateChange> {
+        let (tx, rx) = flume::unbounded();
+        self.lock().routes.state_subscribers.push(tx);
+        rx
+    }
+
+    /// Stops delivering a watcher's events: removes it from the session (and the server, if no
+    /// other watcher needs the registration).
+    pub(crate) fn drop_watch(&self, watch: WatchId) {
+        let now = self.runtime.now();
+        {
+            let mut st = self.lock();
+            if st.routes.watches.remove(&watch).is_none() {
+                return;
+            }
+            let _ = st.session.remove_watch(watch, now);
+        }
+        self.notify.notify();
+    }
+
+    pub(crate) fn learn_server_version(&self, version: ServerVersion) {
+        self.lock().session.set_server_version(version);
+    }
+}
+
+impl State {
+    /// Delivers one output that is not about the transport.
+    pub(crate) fn dispatch(&mut self, output: Output, now: Instant) {
+        match output {
+            Output::Complete { id, result, watch } => {
+                if watch.is_none() {
+                    // The request asked for a watcher the server did not set (a failed read):
+                    // end the receiver handed out with it.
+                    self.routes.watches.remove(&WatchId::from(id));
+                }
+                if let Some(tx) = self.routes.pending.remove(&id) {
+                    let _ = tx.send(result.map(|response| (response, watch)));
+                }
+            }
+            Output::Watch { watch, event } => {
+                let Some(sink) = self.routes.watches.get(&watch) else {
+                    return;
+                };
+                let ends = event.is_terminal() || sink.one_shot;
+                let delivered = sink.tx.send(event).is_ok();
+                if ends {
+                    self.routes.watches.remove(&watch);
+                } else if !delivered {
+                    // Nobody listens any more: stop the watch rather than leak it.
+                    self.routes.watches.remove(&watch);
+                    let _ = self.session.remove_watch(watch, now);
+                }
+            }
+            Output::State(change) => {
+                self.routes
+                    .state_subscribers
+                    .retain(|tx| tx.send(change).is_ok());
+            }
+            // Connect and Disconnect are the driver's; nothing else exists today.
+            _ => {}
+        }
+    }
+}
