@@ -25,7 +25,7 @@ fn check<T: Record + PartialEq + Debug>(reader: &Reader) {
         return;
     };
     assert!(r.remaining() <= before);
-    let encoded = value.to_vec();
+    let encoded = value.encode_to_vec();
     assert_eq!(
         encoded.len(),
         value.encoded_len(),

@@ -33,7 +33,7 @@ use zk_proto::records::{
 /// Encodes `value` and checks the round trip, the length, and that the decoder consumes
 /// exactly the encoding. Returns the encoding.
 fn round_trip<R: Record + PartialEq + Debug>(value: &R) -> Result<Vec<u8>, TestCaseError> {
-    let bytes = value.to_vec();
+    let bytes = value.encode_to_vec();
     prop_assert_eq!(
         value.encoded_len(),
         bytes.len(),
@@ -82,7 +82,7 @@ fn check<R: Record + PartialEq + Debug>(value: &R) -> Result<(), TestCaseError> 
 /// Decoding arbitrary bytes never panics; a value it accepts is stable under re-encoding.
 fn never_panics<R: Record + PartialEq + Debug>(bytes: &[u8]) -> Result<(), TestCaseError> {
     if let Ok(value) = R::from_bytes(bytes.to_vec()) {
-        let again = R::from_bytes(value.to_vec())
+        let again = R::from_bytes(value.encode_to_vec())
             .map_err(|e| TestCaseError::fail(format!("re-encoded {value:?} fails: {e}")))?;
         prop_assert_eq!(again, value);
     }
@@ -241,7 +241,7 @@ where
     let last = bytes.len() - 1;
     let decoded = R::from_bytes(bytes[..last].to_vec());
     prop_assert_eq!(decoded.as_ref(), Ok(without));
-    prop_assert_eq!(&without.to_vec()[..], &bytes[..last]);
+    prop_assert_eq!(&without.encode_to_vec()[..], &bytes[..last]);
     prefixes_fail::<R>(&bytes[..last])
 }
 
@@ -263,7 +263,7 @@ proptest! {
     #[test]
     fn stat_round_trips(x in stat()) {
         check(&x)?;
-        prop_assert_eq!(x.to_vec().len(), 68);
+        prop_assert_eq!(x.encode_to_vec().len(), 68);
     }
 
     #[test]
@@ -384,7 +384,7 @@ proptest! {
     fn get_data_response_with_null_data_round_trips(stat in stat()) {
         let x = GetDataResponse { data: None, stat };
         check(&x)?;
-        prop_assert_eq!(&x.to_vec()[..4], &[0xff; 4], "null data is length -1");
+        prop_assert_eq!(&x.encode_to_vec()[..4], &[0xff; 4], "null data is length -1");
     }
 
     #[test]

@@ -451,3 +451,36 @@ fn every_request_completes_exactly_once_across_disconnects() {
     done.sort();
     assert_eq!(done, ids, "each id exactly once");
 }
+
+#[test]
+fn connected_is_announced_once_the_credentials_are_accepted() {
+    let mut c = config("h:1");
+    c.auth
+        .push(("digest".into(), bytes::Bytes::from_static(b"u:p")));
+    let mut s = Script::new(c);
+    s.open();
+    s.take_connect_request();
+    s.accept(SESSION_ID, 30_000, false);
+    assert!(
+        states(&s.take_events()).is_empty(),
+        "not yet: the credential is unanswered"
+    );
+    assert_eq!(s.sent()[0].xid, -4);
+    s.reply_err(-4, 0, 0);
+    assert_eq!(states(&s.take_events()), [SessionState::Connected]);
+
+    let mut c = config("h:1");
+    c.auth
+        .push(("nosuchscheme".into(), bytes::Bytes::from_static(b"x")));
+    let mut s = Script::new(c);
+    s.open();
+    s.take_connect_request();
+    s.accept(SESSION_ID, 30_000, false);
+    s.sent();
+    s.reply_err(-4, 0, -115);
+    assert_eq!(
+        states(&s.take_events()),
+        [SessionState::AuthFailed],
+        "never Connected"
+    );
+}

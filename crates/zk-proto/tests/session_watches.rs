@@ -633,3 +633,125 @@ fn remove_all_watches_ends_the_local_watchers_on_success() {
     );
     assert_eq!(s.session.watch_kind(c), Some(zk_proto::WatchKind::Child));
 }
+
+#[test]
+fn one_shot_watches_ride_on_a_persistent_watch_of_the_same_path_before_3_9() {
+    // ZOOKEEPER-4466: a one-shot registration would replace the persistent one on the server.
+    let mut s = Script::connected(config("h:1"));
+    let persistent = watch(
+        &mut s,
+        Request::AddWatch {
+            path: "/p".into(),
+            mode: AddWatchMode::Persistent,
+        },
+    );
+    let id = s
+        .session
+        .submit(
+            Request::GetData {
+                path: "/p".into(),
+                watch: true,
+            },
+            s.now,
+        )
+        .unwrap();
+    let sent = s.sent();
+    let read: zk_proto::records::PathWatchRequest = sent[0].decode();
+    assert!(!read.watch, "the server keeps the persistent registration");
+    s.reply_record(
+        sent[0].xid,
+        5,
+        &GetDataResponse {
+            data: None,
+            stat: stat(1),
+        },
+    );
+    let events = s.take_events();
+    assert!(
+        matches!(&events[..], [Output::Complete { watch: Some(w), .. }] if *w == WatchId::from(id))
+    );
+    s.notify(3, "/p");
+    let ev = node(EventType::NodeDataChanged, "/p");
+    assert_eq!(
+        watch_events(&s.take_events()),
+        [(WatchId::from(id), ev.clone()), (persistent, ev)]
+    );
+    // Children watches ride on it too; recursive ones would not cover child events.
+    s.session
+        .submit(
+            Request::GetChildren {
+                path: "/p".into(),
+                watch: true,
+                with_stat: false,
+            },
+            s.now,
+        )
+        .unwrap();
+    assert!(
+        !s.sent()[0]
+            .decode::<zk_proto::records::PathWatchRequest>()
+            .watch
+    );
+}
+
+#[test]
+fn persistent_and_recursive_on_one_path_are_refused_before_3_9_only() {
+    let mut s = Script::connected(config("h:1"));
+    watch(
+        &mut s,
+        Request::AddWatch {
+            path: "/p".into(),
+            mode: AddWatchMode::Persistent,
+        },
+    );
+    let refused = s.session.submit(
+        Request::AddWatch {
+            path: "/p".into(),
+            mode: AddWatchMode::PersistentRecursive,
+        },
+        s.now,
+    );
+    assert!(
+        matches!(refused, Err(zk_proto::Error::InvalidArgument(_))),
+        "{refused:?}"
+    );
+    // Another path is fine, and so is a 3.9 server, which keeps every mode.
+    watch(
+        &mut s,
+        Request::AddWatch {
+            path: "/q".into(),
+            mode: AddWatchMode::PersistentRecursive,
+        },
+    );
+    let mut c = config("h:1");
+    c.server_version = Some(ServerVersion::new(3, 9, 2));
+    let mut s = Script::connected(c);
+    watch(
+        &mut s,
+        Request::AddWatch {
+            path: "/p".into(),
+            mode: AddWatchMode::Persistent,
+        },
+    );
+    watch(
+        &mut s,
+        Request::AddWatch {
+            path: "/p".into(),
+            mode: AddWatchMode::PersistentRecursive,
+        },
+    );
+    s.session
+        .submit(
+            Request::GetData {
+                path: "/p".into(),
+                watch: true,
+            },
+            s.now,
+        )
+        .unwrap();
+    assert!(
+        s.sent()[0]
+            .decode::<zk_proto::records::PathWatchRequest>()
+            .watch
+    );
+}

@@ -72,7 +72,7 @@ pub trait Record: Sized {
     fn decode(r: &mut Reader) -> Result<Self, DecodeError>;
 
     /// Encodes `self` into a new vector (convenient in tests).
-    fn to_vec(&self) -> Vec<u8> {
+    fn encode_to_vec(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.encoded_len());
         self.encode(&mut out);
         out
@@ -303,8 +303,8 @@ mod tests {
 
     #[test]
     fn null_and_empty_buffers_differ() {
-        assert_eq!(None::<Bytes>.to_vec(), vec![0xff; 4]);
-        assert_eq!(Some(Bytes::new()).to_vec(), vec![0; 4]);
+        assert_eq!(None::<Bytes>.encode_to_vec(), vec![0xff; 4]);
+        assert_eq!(Some(Bytes::new()).encode_to_vec(), vec![0; 4]);
         assert_eq!(Option::<Bytes>::from_bytes(vec![0xff; 4]).unwrap(), None);
     }
 

@@ -208,11 +208,18 @@ impl Session {
             last_send: now,
             confirmed: false,
         };
-        self.set_state(if self.read_only {
+        let connected = if self.read_only {
             SessionState::ConnectedReadOnly
         } else {
             SessionState::Connected
-        });
+        };
+        if self.auth.credentials.iter().any(Option::is_some) {
+            // Announce the connection once its credentials are accepted: a rejected one ends
+            // the session instead (AuthFailed), and "connected" then means "authenticated".
+            self.announce_after_auth = Some(connected);
+        } else {
+            self.set_state(connected);
+        }
         self.queue_post_handshake(now);
         Ok(())
     }
@@ -237,25 +244,29 @@ impl Session {
             tracing::warn!("auth reply without an auth request; ignored");
             return;
         };
-        match Error::from_code(err) {
-            Some(Error::AuthFailed) => self.auth_failed(),
-            outcome => {
-                let failed = outcome.is_some();
-                let Some(cred) = self.auth.credentials[slot].as_mut() else {
-                    return;
-                };
-                let waiters = std::mem::take(&mut cred.waiters);
-                if failed {
-                    // Rejected without failing the connection: do not replay it.
-                    self.auth.credentials[slot] = None;
-                }
-                for (id, deadline) in waiters {
-                    let result = match &outcome {
-                        None => Ok(Response::Done),
-                        Some(err) => Err(err.clone()),
-                    };
-                    self.complete(id, deadline, result, None);
-                }
+        let outcome = Error::from_code(err);
+        if outcome == Some(Error::AuthFailed) {
+            self.auth_failed();
+            return;
+        }
+        let waiters = match self.auth.credentials[slot].as_mut() {
+            Some(cred) => std::mem::take(&mut cred.waiters),
+            None => Vec::new(),
+        };
+        if outcome.is_some() {
+            // Rejected without failing the connection: do not replay it.
+            self.auth.credentials[slot] = None;
+        }
+        for (id, deadline) in waiters {
+            let result = match &outcome {
+                None => Ok(Response::Done),
+                Some(err) => Err(err.clone()),
+            };
+            self.complete(id, deadline, result, None);
+        }
+        if self.auth.awaiting.is_empty() {
+            if let Some(state) = self.announce_after_auth.take() {
+                self.set_state(state);
             }
         }
     }

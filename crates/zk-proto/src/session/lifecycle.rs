@@ -112,6 +112,7 @@ impl Session {
         self.decoder.reset();
         self.tx.clear();
         self.auth.awaiting.clear();
+        self.announce_after_auth = None;
         let in_flight = std::mem::take(&mut self.requests.in_flight);
         self.requests.user_in_flight = 0;
         for entry in in_flight {

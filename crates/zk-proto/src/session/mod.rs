@@ -112,6 +112,9 @@ pub struct Session {
     session_is_global: bool,
     negotiated_timeout: Option<Duration>,
     read_only: bool,
+    /// The connected state to announce once the credentials sent after the handshake are
+    /// accepted, so that "connected" also means "authenticated".
+    announce_after_auth: Option<SessionState>,
     last_zxid: i64,
     /// When a server was last heard from on behalf of the current session; the session is
     /// declared lost after a whole session timeout without contact.
@@ -173,6 +176,7 @@ impl Session {
             session_is_global: global,
             negotiated_timeout: None,
             read_only: false,
+            announce_after_auth: None,
             last_zxid: 0,
             last_heard: None,
             decoder: FrameDecoder::new(config.max_frame_in),
@@ -309,12 +313,13 @@ impl Session {
             Request::MultiRead(ops) => ops.is_empty().then(|| Response::MultiRead(Vec::new())),
             _ => None,
         };
-        let prepared = Preparer {
+        let mut prepared = Preparer {
             chroot: &self.chroot,
             caps: &self.caps,
             max_frame: self.max_frame_out,
         }
         .prepare(request)?;
+        self.share_server_watches(&mut prepared)?;
         let id = self.new_request_id();
         if let Some(response) = empty {
             // Like the Java client, an empty transaction never goes on the wire.
@@ -501,6 +506,60 @@ impl Session {
             prepared,
             deadline,
         });
+    }
+
+    /// Servers before 3.9 keep a single watch mode per connection, path and watch manager, the
+    /// last one set (ZOOKEEPER-4466): a one-shot watch set on a path that has a persistent
+    /// watch replaces it on the server, and once the one-shot fires the persistent watch is
+    /// silently gone. So on those servers (and when the version is unknown):
+    ///
+    /// - a one-shot watch on a path whose persistent (or, for data and exist watches,
+    ///   persistent recursive) watch already delivers its events is kept on the client only:
+    ///   the read goes out without its watch flag and the local registry routes the persistent
+    ///   registration's events to it;
+    /// - a persistent and a persistent recursive watch on the same path cannot both live on
+    ///   the server, and asking for the second fails with [`Error::InvalidArgument`].
+    fn share_server_watches(&self, prepared: &mut Prepared) -> Result<(), Error> {
+        if self
+            .caps
+            .version
+            .is_some_and(|v| v >= crate::version::ServerVersion::V3_9_0)
+        {
+            return Ok(());
+        }
+        let present = |kind: WatchKind, path: &str| {
+            self.watches.has(kind, path) || self.requests.will_register(path, &[kind])
+        };
+        let served_locally = match &prepared.watch {
+            WatchAction::Register(WatchKind::Data, path) | WatchAction::RegisterExists(path) => {
+                present(WatchKind::Persistent, path)
+                    || present(WatchKind::PersistentRecursive, path)
+            }
+            WatchAction::Register(WatchKind::Child, path) => present(WatchKind::Persistent, path),
+            WatchAction::Register(WatchKind::Persistent, path)
+                if present(WatchKind::PersistentRecursive, path) =>
+            {
+                return Err(Error::InvalidArgument(
+                    "servers before 3.9 cannot hold a persistent and a persistent recursive \
+                     watch on the same path (ZOOKEEPER-4466)",
+                ));
+            }
+            WatchAction::Register(WatchKind::PersistentRecursive, path)
+                if present(WatchKind::Persistent, path) =>
+            {
+                return Err(Error::InvalidArgument(
+                    "servers before 3.9 cannot hold a persistent and a persistent recursive \
+                     watch on the same path (ZOOKEEPER-4466)",
+                ));
+            }
+            _ => false,
+        };
+        if served_locally {
+            if let Body::PathWatch(read) = &mut prepared.body {
+                read.watch = false;
+            }
+        }
+        Ok(())
     }
 
     fn check_accepting(&self) -> Result<(), Error> {

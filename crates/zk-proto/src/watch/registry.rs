@@ -50,7 +50,8 @@ impl WatchRegistry {
         self.by_id.get(&id).map(|(kind, _)| *kind)
     }
 
-    fn has(&self, kind: WatchKind, path: &str) -> bool {
+    /// Whether a watcher of `kind` is registered on `path`.
+    pub(crate) fn has(&self, kind: WatchKind, path: &str) -> bool {
         self.by_kind[kind.index()].contains_key(path)
     }
 
