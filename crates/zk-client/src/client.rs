@@ -172,6 +172,11 @@ impl Client {
         }
     }
 
+    /// The server of the current connection (or of the attempt under way).
+    pub fn connected_host(&self) -> Option<zk_proto::HostPort> {
+        self.shared.lock().current_host.clone()
+    }
+
     /// The session id, once a server granted one.
     pub fn session_id(&self) -> Option<SessionId> {
         self.shared.lock().session.session_id()

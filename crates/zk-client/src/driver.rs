@@ -13,13 +13,16 @@ use zk_proto::{ConnId, Output};
 use crate::runtime::{BoxFuture, Transport, open_transport};
 use crate::shared::Shared;
 
+/// A connection attempt under way.
+type Attempt = BoxFuture<'static, io::Result<Box<dyn Transport>>>;
+
 /// How much is read from the transport at a time.
 const READ_CHUNK: usize = 64 * 1024;
 
 pub(crate) struct Driver {
     shared: Arc<Shared>,
     stream: Option<(ConnId, Box<dyn Transport>)>,
-    connecting: Option<(ConnId, BoxFuture<'static, io::Result<Box<dyn Transport>>>)>,
+    connecting: Option<(ConnId, Attempt)>,
     /// Bytes taken from the session and not yet written.
     out: Vec<u8>,
     written: usize,

@@ -45,13 +45,13 @@ impl CreateOptions {
 /// The parent of a path (`/a/b` → `/a`, `/a` → `/`); for a sequential prefix ending in `/`,
 /// the node it will be created under.
 pub(crate) fn parent_of(path: &str) -> &str {
-    let trimmed = path
-        .strip_suffix('/')
-        .filter(|p| !p.is_empty())
-        .unwrap_or(path);
-    match trimmed.rfind('/') {
+    if let Some(prefix_parent) = path.strip_suffix('/').filter(|p| !p.is_empty()) {
+        // A sequential prefix "/q/" makes a child of "/q".
+        return prefix_parent;
+    }
+    match path.rfind('/') {
         Some(0) | None => "/",
-        Some(i) => &trimmed[..i],
+        Some(i) => &path[..i],
     }
 }
 

@@ -1,0 +1,48 @@
+//! One conformance suite for every adapter, against real ZooKeeper servers started by
+//! `zk-testing`.
+//!
+//! Each scenario is an `async fn` generic over an [`Adapter`]: it asks the adapter for a client
+//! builder and is run by the adapter's executor. [`conformance_suite!`] turns the whole list
+//! into `#[test]` functions for one adapter, so a scenario that one adapter cannot run fails for
+//! that adapter instead of being skipped.
+
+mod env;
+pub mod scenarios;
+
+pub use env::{Adapter, Env, eventually, shared_cluster, within};
+
+/// Declares one `#[test]` per scenario for an adapter type.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($adapter:ty) => {
+        $crate::conformance_suite!(@each $adapter;
+            operations_create_modes,
+            operations_read_write_delete,
+            operations_children_and_counts,
+            operations_acl_and_auth,
+            operations_transactions_and_multi_read,
+            operations_admin,
+            errors_are_typed,
+            watches_one_shot,
+            watches_persistent_and_recursive,
+            watches_removal,
+            watch_event_precedes_the_read_that_sees_it,
+            chroot_is_stripped_everywhere,
+            auth_failure_stops_the_client,
+            closed_client_refuses_work,
+            bad_input_is_rejected_before_sending,
+            many_concurrent_requests_through_the_in_flight_limit,
+            server_side_expiry_loses_the_session,
+            partition_suspends_then_loses_then_recovers,
+            ensemble_failover_keeps_the_session_and_watches,
+        );
+    };
+    (@each $adapter:ty; $($scenario:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $scenario() {
+                <$adapter as $crate::Adapter>::run($crate::scenarios::$scenario::<$adapter>());
+            }
+        )*
+    };
+}

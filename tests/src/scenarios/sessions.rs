@@ -1,0 +1,132 @@
+//! Losing the session: a real server-side expiry, and a partition longer than the session
+//! timeout. Each uses a server of its own, reached through the fault proxy.
+
+use std::time::Duration;
+
+use zk_client::{AddWatchMode, CreateMode, CreateOptions, SessionState, StateStream, WatchEvent};
+use zk_testing::Cluster;
+
+use crate::{Adapter, within};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn own_cluster() -> Cluster {
+    Cluster::builder()
+        .start()
+        .expect("a server of this scenario's own starts")
+}
+
+/// The states seen until `last` (inclusive).
+async fn states_until(
+    client: &zk_client::Client,
+    changes: &mut StateStream,
+    last: SessionState,
+) -> Vec<SessionState> {
+    let mut seen = Vec::new();
+    loop {
+        let change = within(client, WAIT, "a state change", changes.next()).await;
+        let state = change.expect("the client is running").state;
+        seen.push(state);
+        if state == last {
+            return seen;
+        }
+    }
+}
+
+/// The server expires the session (for real): the client reports Lost, every watcher ends with
+/// SessionExpired, ephemerals are gone, and a new session is opened.
+pub async fn server_side_expiry_loses_the_session<A: Adapter>() {
+    let cluster = own_cluster();
+    let client = A::builder(&cluster.proxied_connect_string())
+        .session_timeout(Duration::from_secs(10))
+        .connect()
+        .await
+        .unwrap();
+    let old_id = client.session_id().unwrap();
+    let password = client.session_password().unwrap();
+    client
+        .create_with("/eph", "", &CreateOptions::mode(CreateMode::Ephemeral))
+        .await
+        .unwrap();
+    let (_, _, one_shot) = client.get_data_watched("/eph").await.unwrap();
+    let mut persistent = client
+        .add_watch("/", AddWatchMode::PersistentRecursive)
+        .await
+        .unwrap();
+    let mut changes = client.state_changes();
+
+    // Keep the client away while the session is expired, so it cannot race the expiry.
+    cluster.cut_all();
+    cluster
+        .expire_session(old_id.0, &password)
+        .expect("the server expires the session");
+    cluster.restore_all();
+
+    let states = states_until(&client, &mut changes, SessionState::Connected).await;
+    assert_eq!(
+        states,
+        [
+            SessionState::Suspended,
+            SessionState::Lost,
+            SessionState::Connecting,
+            SessionState::Connected
+        ]
+    );
+    assert_eq!(
+        within(&client, WAIT, "the one-shot watch", one_shot).await,
+        WatchEvent::SessionExpired
+    );
+    assert_eq!(persistent.next().await, Some(WatchEvent::SessionExpired));
+    assert_eq!(persistent.next().await, None);
+    let new_id = client.session_id().unwrap();
+    assert_ne!(new_id, old_id);
+    assert_eq!(
+        client.exists("/eph").await.unwrap(),
+        None,
+        "the old session's ephemeral is gone"
+    );
+    client.close().await;
+}
+
+/// A partition longer than the session timeout: Suspended first, then Lost once nothing was
+/// heard for the whole timeout, then a new session once the network heals.
+pub async fn partition_suspends_then_loses_then_recovers<A: Adapter>() {
+    let cluster = own_cluster();
+    let client = A::builder(&cluster.proxied_connect_string())
+        .session_timeout(Duration::from_secs(2))
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(client.negotiated_timeout(), Some(Duration::from_secs(2)));
+    let old_id = client.session_id().unwrap();
+    client
+        .create_with("/eph", "", &CreateOptions::mode(CreateMode::Ephemeral))
+        .await
+        .unwrap();
+    let mut changes = client.state_changes();
+
+    cluster.blackhole_all();
+    let states = states_until(&client, &mut changes, SessionState::Connecting).await;
+    assert_eq!(
+        states,
+        [
+            SessionState::Suspended,
+            SessionState::Lost,
+            SessionState::Connecting
+        ]
+    );
+    // Requests made during the partition fail in bounded time rather than hang.
+    let during = client
+        .with_request_timeout(Duration::from_millis(500))
+        .exists("/")
+        .await;
+    assert!(during.is_err(), "{during:?}");
+
+    cluster.restore_all();
+    let states = states_until(&client, &mut changes, SessionState::Connected).await;
+    assert_eq!(states, [SessionState::Connected]);
+    assert_ne!(client.session_id().unwrap(), old_id);
+    // The server expired the old session too, so its ephemeral is gone.
+    assert_eq!(client.exists("/eph").await.unwrap(), None);
+    client.close().await;
+}
