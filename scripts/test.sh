@@ -15,11 +15,14 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
 
+echo "== the embedding example: zk-proto driven by a hand-written poll loop"
+cargo run --locked -q -p zk-proto --example poll_loop
+
 echo "== cargo doc (warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
 echo "== fuzz targets compile"
 cargo check --manifest-path fuzz/Cargo.toml --bins
 
-echo "== zk-proto depends on no runtime and no I/O crate"
-scripts/check-proto-deps.sh
+echo "== dependency promises"
+scripts/check-deps.sh
