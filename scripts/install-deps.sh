@@ -6,6 +6,7 @@ set -euo pipefail
 need=()
 [ -e /usr/share/zookeeper/zookeeper.jar ] || [ -n "$(ls /usr/share/java/zookeeper*.jar 2>/dev/null)" ] || need+=(zookeeper)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+/usr/bin/python3 -c "import kazoo" >/dev/null 2>&1 || need+=(python3-kazoo)
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "== installing ${need[*]}"

@@ -48,7 +48,7 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    pub(crate) fn spawn(
+    pub(crate) fn start(
         session: Session,
         runtime: Arc<dyn Runtime>,
         transport_layer: Option<Arc<dyn TransportLayer>>,
@@ -221,6 +221,12 @@ impl Client {
     ) -> Option<T> {
         let deadline = self.shared.runtime.now() + timeout;
         crate::runtime::until_deadline(&self.shared.runtime, deadline, future).await
+    }
+
+    /// Runs `task` in the background on the client's runtime. Recipes use it for clean-ups that
+    /// must outlive a dropped future (deleting a contender node after a cancelled acquire).
+    pub fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.shared.runtime.spawn(Box::pin(task));
     }
 
     /// The runtime's clock.

@@ -177,7 +177,7 @@ impl ClientBuilder {
         ))?;
         let config = self.config?;
         let session = Session::new(config, runtime.now())?;
-        Ok(Client::spawn(
+        Ok(Client::start(
             session,
             runtime,
             self.transport_layer,

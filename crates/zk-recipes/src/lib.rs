@@ -1,0 +1,30 @@
+//! kazoo's ZooKeeper recipes, written once against [`zk_client::Client`] — so usable from
+//! tokio, smol, and (through `zk_client_blocking::block_on`) plain threads — and speaking
+//! kazoo's znode protocols byte for byte, so a Rust service and a Python service can share a
+//! lock, a queue, an election or a partitioned set on the same paths. Where Curator has the
+//! same recipe, its protocol is offered too.
+//!
+//! Safer than kazoo where kazoo's users were hurt: every blocking step takes a deadline and is
+//! cancelled by dropping its future (its node is cleaned up, also after a reconnect);
+//! contender nodes are created with the protected pattern (an id in the name, found again
+//! after a lost reply); a held lock, lease or leadership exposes a [`LostSignal`] and a
+//! [`FencingToken`]; sequence numbers are compared as integers across the signed 32-bit wrap
+//! ([`SequenceOrder`]).
+
+#![forbid(unsafe_code)]
+
+mod error;
+mod lost;
+mod naming;
+mod sequence;
+
+pub use error::{RecipeError, Result};
+pub use lost::{FencingToken, LostSignal};
+pub use naming::{curator_prefix, find_own, kazoo_uuid};
+pub use sequence::{Sequence, SequenceOrder};
+
+// --- recipes: locks, semaphore, election, leases, partitioner (group A) ---
+// --- end group A ---
+
+// --- recipes: queues, barriers, counter, party, watchers, caches (group B) ---
+// --- end group B ---
