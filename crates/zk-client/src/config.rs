@@ -38,8 +38,14 @@ impl ClientBuilder {
     /// A builder for `connect_string` (`host1:port1,host2,[::1]:2183/chroot`). A malformed
     /// string is reported by `connect`/`start`.
     pub fn new(connect_string: &str) -> ClientBuilder {
+        let config = SessionConfig::new(connect_string).map(|mut config| {
+            // Each client its own host order and jitter (and SASL nonces): a shared default
+            // seed would send every client of an ensemble to the same first server.
+            config.seed = random_seed();
+            config
+        });
         ClientBuilder {
-            config: SessionConfig::new(connect_string),
+            config,
             runtime: None,
             transport_layer: None,
             default_acl: Acl::open_unsafe(),
@@ -88,6 +94,17 @@ impl ClientBuilder {
     pub fn auth(self, scheme: &str, credential: impl Into<Bytes>) -> Self {
         let credential = credential.into();
         self.with_config(|c| c.auth.push((scheme.to_owned(), credential)))
+    }
+
+    /// SASL authentication, run after every handshake before anything else.
+    pub fn sasl(self, sasl: zk_proto::sasl::SaslConfig) -> Self {
+        self.with_config(|c| c.sasl = Some(sasl))
+    }
+
+    /// SASL DIGEST-MD5 as `username` (servers with `SASLAuthenticationProvider` and a JAAS
+    /// `DigestLoginModule`).
+    pub fn sasl_digest_md5(self, username: &str, password: &str) -> Self {
+        self.sasl(zk_proto::sasl::SaslConfig::digest_md5(username, password))
     }
 
     /// A `digest` credential for `user` and `password`.
@@ -213,4 +230,16 @@ impl ClientBuilder {
         }
         Ok(client)
     }
+}
+
+/// 64 random bits from the standard library's per-process random hash keys.
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.finish()
 }

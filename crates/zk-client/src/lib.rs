@@ -55,8 +55,10 @@ pub use state::StateStream;
 pub use watch::{OneshotWatch, WatchStream};
 
 pub use bytes::Bytes;
-/// Credential and ACL helpers for the `digest` scheme.
+/// Credential and ACL helpers for the `digest` scheme, and the ACL builder.
 pub use zk_proto::auth;
+/// SASL configuration (DIGEST-MD5 built in; other mechanisms through a factory).
+pub use zk_proto::sasl;
 pub use zk_proto::{
     Acl, AddWatchMode, ClientInfo, CreateMode, Error, EventType, ExpiryPolicy, HostPort, Id,
     MultiResult, NodeEvent, Perms, ReadOp, ReadResult, Request, Response, ServerVersion, SessionId,

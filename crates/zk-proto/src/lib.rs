@@ -140,6 +140,7 @@ pub mod records;
 mod request;
 mod response;
 mod rng;
+pub mod sasl;
 mod session;
 mod version;
 mod watch;

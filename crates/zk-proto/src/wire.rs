@@ -6,8 +6,8 @@ use crate::jute::Record;
 use crate::opcode::OpCode;
 use crate::records::{
     AddWatchRequest, AuthPacket, CheckVersionRequest, CreateRequest, CreateTtlRequest,
-    DeleteRequest, MultiHeader, PathRequest, PathWatchRequest, ReconfigRequest, RequestHeader,
-    SetAclRequest, SetDataRequest, SetWatches, SetWatches2, WatchesRequest,
+    DeleteRequest, GetSaslRequest, MultiHeader, PathRequest, PathWatchRequest, ReconfigRequest,
+    RequestHeader, SetAclRequest, SetDataRequest, SetWatches, SetWatches2, WatchesRequest,
 };
 
 /// The record following a request header.
@@ -31,6 +31,7 @@ pub(crate) enum Body {
     SetWatches(SetWatches),
     SetWatches2(SetWatches2),
     Auth(AuthPacket),
+    Sasl(GetSaslRequest),
 }
 
 const MULTI_HEADER_LEN: usize = 9;
@@ -70,6 +71,7 @@ impl Body {
             Body::SetWatches(r) => r.encode(buf),
             Body::SetWatches2(r) => r.encode(buf),
             Body::Auth(r) => r.encode(buf),
+            Body::Sasl(r) => r.encode(buf),
         }
     }
 
@@ -96,6 +98,7 @@ impl Body {
             Body::SetWatches(r) => r.encoded_len(),
             Body::SetWatches2(r) => r.encoded_len(),
             Body::Auth(r) => r.encoded_len(),
+            Body::Sasl(r) => r.encoded_len(),
         }
     }
 }

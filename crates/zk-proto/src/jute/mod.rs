@@ -204,6 +204,15 @@ impl<T: Record> Record for Vec<T> {
     }
 }
 
+/// Shows a secret's size, never its bytes: for `Debug` of credentials, passwords and tokens.
+pub struct Redacted<'a>(pub &'a [u8]);
+
+impl std::fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes redacted>", self.0.len())
+    }
+}
+
 /// Decodes a string the way a tolerant Java peer would want it decoded.
 ///
 /// The Java writer emits each UTF-16 code unit separately, so characters outside the BMP
@@ -266,8 +275,24 @@ macro_rules! jute_record {
             $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty ),* $(,)?
         }
     ) => {
+        $crate::jute::jute_record! {
+            secret;
+            $(#[$meta])*
+            #[derive(Debug)]
+            pub struct $name {
+                $( $(#[$fmeta])* pub $field : $ty ),*
+            }
+        }
+    };
+    (
+        secret;
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct $name {
             $( $(#[$fmeta])* pub $field: $ty ),*
         }

@@ -37,7 +37,8 @@ jute_record! {
 }
 
 jute_record! {
-    /// The body of an auth request (opcode 100).
+    secret;
+    /// The body of an auth request (opcode 100). Its `Debug` never shows the credential.
     pub struct AuthPacket {
         /// Always 0.
         pub auth_type: i32,
@@ -65,5 +66,15 @@ jute_record! {
     pub struct ErrorResponse {
         /// The error code.
         pub err: i32,
+    }
+}
+
+impl std::fmt::Debug for AuthPacket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthPacket")
+            .field("auth_type", &self.auth_type)
+            .field("scheme", &self.scheme)
+            .field("auth", &crate::jute::Redacted(&self.auth))
+            .finish()
     }
 }

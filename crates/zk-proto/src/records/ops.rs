@@ -263,7 +263,8 @@ jute_record! {
 }
 
 jute_record! {
-    /// sasl (102) request: a client SASL token.
+    secret;
+    /// sasl (102) request: a client SASL token. Its `Debug` shows only the size.
     pub struct GetSaslRequest {
         /// The token (empty for mechanisms without an initial response).
         pub token: Bytes,
@@ -271,9 +272,26 @@ jute_record! {
 }
 
 jute_record! {
-    /// sasl (102) reply: a server SASL token.
+    secret;
+    /// sasl (102) reply: a server SASL token. Its `Debug` shows only the size.
     pub struct SetSaslResponse {
         /// The token; `None` when the server sent null (no SASL configured, or failure).
         pub token: Option<Bytes>,
+    }
+}
+
+impl std::fmt::Debug for GetSaslRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetSaslRequest")
+            .field("token", &crate::jute::Redacted(&self.token))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SetSaslResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetSaslResponse")
+            .field("token", &self.token.as_deref().map(crate::jute::Redacted))
+            .finish()
     }
 }

@@ -4,8 +4,9 @@ use bytes::{BufMut, Bytes};
 
 use crate::jute::{DecodeError, Reader, Record};
 
-/// The first frame a client sends on a connection (no request header).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// The first frame a client sends on a connection (no request header). Its `Debug` never shows
+/// the session password.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct ConnectRequest {
     /// Always 0; the server ignores it.
     pub protocol_version: i32,
@@ -51,8 +52,9 @@ impl Record for ConnectRequest {
     }
 }
 
-/// The first frame a server sends on a connection (no reply header).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// The first frame a server sends on a connection (no reply header). Its `Debug` never shows
+/// the session password.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct ConnectResponse {
     /// Always 0.
     pub protocol_version: i32,
@@ -110,5 +112,30 @@ fn optional_bool(r: &mut Reader) -> Result<Option<bool>, DecodeError> {
         Ok(None)
     } else {
         r.read_bool().map(Some)
+    }
+}
+
+impl std::fmt::Debug for ConnectRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectRequest")
+            .field("protocol_version", &self.protocol_version)
+            .field("last_zxid_seen", &self.last_zxid_seen)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("session_id", &format_args!("{:#x}", self.session_id))
+            .field("passwd", &crate::jute::Redacted(&self.passwd))
+            .field("read_only", &self.read_only)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ConnectResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectResponse")
+            .field("protocol_version", &self.protocol_version)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("session_id", &format_args!("{:#x}", self.session_id))
+            .field("passwd", &crate::jute::Redacted(&self.passwd))
+            .field("read_only", &self.read_only)
+            .finish()
     }
 }

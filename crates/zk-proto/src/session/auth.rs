@@ -11,7 +11,6 @@ use bytes::Bytes;
 
 use crate::session::output::RequestId;
 
-#[derive(Debug)]
 pub(crate) struct Credential {
     pub(crate) scheme: String,
     pub(crate) auth: Bytes,
@@ -52,5 +51,15 @@ impl AuthState {
             .flatten()
             .flat_map(|c| std::mem::take(&mut c.waiters))
             .collect()
+    }
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("scheme", &self.scheme)
+            .field("auth", &crate::jute::Redacted(&self.auth))
+            .field("waiters", &self.waiters.len())
+            .finish()
     }
 }

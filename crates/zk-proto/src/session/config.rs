@@ -8,6 +8,7 @@ use crate::connect_string::{ConnectString, HostPort};
 use crate::error::Error;
 use crate::frame::DEFAULT_MAX_FRAME;
 use crate::path::Chroot;
+use crate::sasl::SaslConfig;
 use crate::session::output::SessionId;
 use crate::version::ServerVersion;
 
@@ -27,7 +28,8 @@ pub enum ExpiryPolicy {
 /// Everything the session needs to know up front.
 ///
 /// Build it with [`SessionConfig::new`] from a connect string, then adjust the public fields.
-#[derive(Debug, Clone)]
+/// Its `Debug` output never shows credentials or the session password.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct SessionConfig {
     /// The servers, tried in a seeded shuffle.
@@ -61,6 +63,8 @@ pub struct SessionConfig {
     pub server_version: Option<ServerVersion>,
     /// Credentials (scheme, bytes) sent after every handshake, before any request.
     pub auth: Vec<(String, Bytes)>,
+    /// SASL authentication, run after every handshake before anything else is sent.
+    pub sasl: Option<SaslConfig>,
     /// Seed for the host shuffle and the backoff jitter.
     pub seed: u64,
     /// The first backoff after a full pass over the hosts failed.
@@ -90,6 +94,7 @@ impl SessionConfig {
             resume: None,
             server_version: None,
             auth: Vec::new(),
+            sasl: None,
             seed: 0x5EED_2181,
             backoff_initial: Duration::from_millis(50),
             backoff_max: Duration::from_secs(2),
@@ -115,5 +120,40 @@ impl SessionConfig {
             ));
         }
         Ok(())
+    }
+}
+
+impl std::fmt::Debug for SessionConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let auth_schemes: Vec<&str> = self
+            .auth
+            .iter()
+            .map(|(scheme, _)| scheme.as_str())
+            .collect();
+        f.debug_struct("SessionConfig")
+            .field("hosts", &self.hosts)
+            .field("chroot", &self.chroot)
+            .field("session_timeout", &self.session_timeout)
+            .field("read_only", &self.read_only)
+            .field("max_frame_in", &self.max_frame_in)
+            .field("max_frame_out", &self.max_frame_out)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("request_timeout", &self.request_timeout)
+            .field("expiry_policy", &self.expiry_policy)
+            .field(
+                "resume",
+                &self
+                    .resume
+                    .as_ref()
+                    .map(|(id, passwd)| (id, crate::jute::Redacted(passwd))),
+            )
+            .field("server_version", &self.server_version)
+            .field("auth_schemes", &auth_schemes)
+            .field("sasl", &self.sasl)
+            .field("seed", &self.seed)
+            .field("backoff_initial", &self.backoff_initial)
+            .field("backoff_max", &self.backoff_max)
+            .field("close_timeout", &self.close_timeout)
+            .finish()
     }
 }

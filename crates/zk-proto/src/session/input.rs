@@ -213,6 +213,12 @@ impl Session {
         } else {
             SessionState::Connected
         };
+        if self.sasl.is_some() {
+            // SASL first; credentials, watches and requests wait until it succeeds (§11.2).
+            self.announce_after_auth = Some(connected);
+            self.start_sasl(now);
+            return Ok(());
+        }
         if self.auth.credentials.iter().any(Option::is_some) {
             // Announce the connection once its credentials are accepted: a rejected one ends
             // the session instead (AuthFailed), and "connected" then means "authenticated".
@@ -228,6 +234,11 @@ impl Session {
     fn on_frame(&mut self, frame: Bytes) -> Result<(), DecodeError> {
         let mut reader = Reader::new(frame);
         let header = ReplyHeader::decode(&mut reader)?;
+        if self.sasl_exchange.is_some() && header.xid != PING_XID && header.xid != NOTIFICATION_XID
+        {
+            // While SASL runs, every other reply is a SASL token (the Java client's rule).
+            return self.on_sasl_reply(&header, &mut reader);
+        }
         match header.xid {
             PING_XID => Ok(()),
             AUTH_XID => {
@@ -236,6 +247,73 @@ impl Session {
             }
             NOTIFICATION_XID => self.on_notification(&header, &mut reader),
             _ => self.on_reply(&header, &mut reader),
+        }
+    }
+
+    /// Starts the SASL exchange on a fresh connection.
+    fn start_sasl(&mut self, now: Instant) {
+        let (Some(config), Some(host)) = (self.sasl.as_ref(), self.current_host.as_ref()) else {
+            return;
+        };
+        let random = self.rng.next_u64();
+        let started = config
+            .start(host, random)
+            .and_then(|mut mech| mech.initial_response().map(|token| (mech, token)));
+        match started {
+            Ok((mech, token)) => {
+                tracing::debug!(mechanism = mech.name(), "SASL exchange starts");
+                self.sasl_exchange = Some(mech);
+                self.queue_sasl_token(token, now);
+            }
+            Err(err) => {
+                tracing::warn!(%err, "SASL cannot start");
+                self.auth_failed();
+            }
+        }
+    }
+
+    fn on_sasl_reply(
+        &mut self,
+        header: &ReplyHeader,
+        reader: &mut Reader,
+    ) -> Result<(), DecodeError> {
+        if header.err != 0 {
+            tracing::warn!(err = header.err, "the server rejected the SASL exchange");
+            self.auth_failed();
+            return Ok(());
+        }
+        let token = crate::records::SetSaslResponse::decode(reader)?.token;
+        let Some(mech) = self.sasl_exchange.as_mut() else {
+            return Ok(());
+        };
+        let now = match self.phase {
+            Phase::Connected { last_recv, .. } => last_recv,
+            _ => return Ok(()),
+        };
+        match mech.step(token.as_deref()) {
+            Ok(crate::sasl::SaslStep::Continue(next)) => self.queue_sasl_token(next, now),
+            Ok(crate::sasl::SaslStep::Finish(last)) => {
+                self.queue_sasl_token(last, now);
+                self.sasl_done(now);
+            }
+            Ok(crate::sasl::SaslStep::Complete) => self.sasl_done(now),
+            Err(err) => {
+                tracing::warn!(%err, "SASL exchange failed");
+                self.auth_failed();
+            }
+        }
+        Ok(())
+    }
+
+    /// SASL succeeded: now the credentials, the watches and the queued requests.
+    fn sasl_done(&mut self, now: Instant) {
+        tracing::debug!("SASL exchange complete");
+        self.sasl_exchange = None;
+        self.queue_post_handshake(now);
+        if self.auth.awaiting.is_empty() {
+            if let Some(state) = self.announce_after_auth.take() {
+                self.set_state(state);
+            }
         }
     }
 

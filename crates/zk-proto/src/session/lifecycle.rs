@@ -20,6 +20,7 @@ impl Session {
         let conn = super::ConnId(self.next_conn);
         self.next_conn += 1;
         let host = self.hosts.next_host();
+        self.current_host = Some(host.clone());
         let (connect_timeout, _, _) = self.timeouts();
         let deadline = now + connect_timeout;
         tracing::debug!(conn = conn.0, %host, "connecting");
@@ -113,6 +114,7 @@ impl Session {
         self.tx.clear();
         self.auth.awaiting.clear();
         self.announce_after_auth = None;
+        self.sasl_exchange = None;
         let in_flight = std::mem::take(&mut self.requests.in_flight);
         self.requests.user_in_flight = 0;
         for entry in in_flight {

@@ -42,7 +42,7 @@ impl Session {
         let start = buf.len();
         buf.extend_from_slice(&self.tx);
         self.tx.clear();
-        if matches!(self.phase, Phase::Connected { .. }) {
+        if matches!(self.phase, Phase::Connected { .. }) && self.sasl_exchange.is_none() {
             self.write_queued(buf, start);
             self.write_close_if_due(buf);
         }
@@ -163,6 +163,17 @@ impl Session {
         });
         write_request(&mut self.tx, AUTH_XID, OpCode::Auth, &body);
         self.auth.awaiting.push_back(slot);
+        self.touch_send(now);
+    }
+
+    /// A SASL token (opcode 102) with an ordinary xid; its reply is recognized by the exchange
+    /// being under way, not through the request FIFO (§11.2).
+    pub(super) fn queue_sasl_token(&mut self, token: Vec<u8>, now: Instant) {
+        let xid = self.take_xid();
+        let body = Body::Sasl(crate::records::GetSaslRequest {
+            token: Bytes::from(token),
+        });
+        write_request(&mut self.tx, xid, OpCode::Sasl, &body);
         self.touch_send(now);
     }
 
