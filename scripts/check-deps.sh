@@ -3,22 +3,30 @@
 #   zk-proto            no async runtime and no I/O crate (it is sans-IO)
 #   zk-client-smol      no tokio
 #   zk-client-blocking  no async runtime at all
+#   zk-client           no TLS crates unless the `tls` feature asks for them
+# and the same with the `tls` feature (rustls with ring: no aws-lc, so no cmake or nasm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 check() {
     local crate=$1 forbidden=$2 what=$3
-    local tree
-    tree=$(cargo tree -p "$crate" --edges normal --prefix none --locked | sort -u)
+    shift 3 # then: extra `cargo tree` arguments (features)
+    local label="$crate${*:+ $*}" tree
+    tree=$(cargo tree -p "$crate" "$@" --edges normal --prefix none --locked | sort -u)
     if echo "$tree" | grep -Eq "^($forbidden) "; then
-        echo "$crate must not depend on $what, but its tree has:"
+        echo "$label must not depend on $what, but its tree has:"
         echo "$tree" | grep -E "^($forbidden) "
         exit 1
     fi
-    echo "ok: $crate ($(echo "$tree" | wc -l) crates) has no $what"
+    echo "ok: $label ($(echo "$tree" | wc -l) crates) has no $what"
 }
 
 runtimes='tokio|async-std|smol|async-io|async-executor|async-global-executor|futures-executor'
 check zk-proto "$runtimes|mio|polling|socket2|libc|rustix|futures|futures-util|rustls|native-tls|openssl" "runtime or I/O crate"
 check zk-client-smol "tokio" "tokio"
 check zk-client-blocking "$runtimes" "async runtime"
+aws_lc='aws-lc-rs|aws-lc-sys|aws-lc-fips-sys'
+check zk-client "rustls|ring|futures-rustls" "TLS crates (tls is off by default)"
+check zk-client "$runtimes|mio|$aws_lc" "runtime or aws-lc" --features tls
+check zk-client-smol "tokio|$aws_lc" "tokio or aws-lc" --features tls
+check zk-client-blocking "$runtimes|$aws_lc" "async runtime or aws-lc" --features tls

@@ -36,6 +36,28 @@
 //! # Ok(()) }
 //! ```
 
+#![cfg_attr(
+    feature = "tls",
+    doc = r#"
+# TLS
+
+With the `tls` feature, [`ClientBuilder::tls`] connects to ZooKeeper's secure client ports
+(`secureClientPort`) over rustls (still no async runtime), checking the servers'
+certificates against the CAs given:
+
+```no_run
+# fn main() -> Result<(), Box<dyn std::error::Error>> {
+use zk_client_blocking::{Builder as _, TlsConfig};
+
+let tls = TlsConfig::with_ca_file("/etc/zookeeper/ca.pem")?
+    .client_cert_files("/etc/zookeeper/client.pem", "/etc/zookeeper/client-key.pem")?;
+let client = zk_client_blocking::builder("zk1.example.com:2281,zk2.example.com:2281/app")
+    .tls(tls)
+    .connect_blocking()?;
+# let _ = client; Ok(()) }
+```
+"#
+)]
 #![forbid(unsafe_code)]
 
 mod block_on;
@@ -57,6 +79,8 @@ pub use zk_client::{
     TransactionError, WatchEvent, WatchId, WatcherType, auth,
 };
 use zk_client::{BoxFuture, Runtime, Transport};
+#[cfg(feature = "tls")]
+pub use zk_client::{TlsConfig, TlsError, TlsLayer, rustls};
 
 /// The runtime of this crate: the process-wide I/O thread.
 #[derive(Debug, Clone, Copy, Default)]

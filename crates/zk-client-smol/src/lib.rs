@@ -19,6 +19,29 @@
 //! [`SmolRuntime::with_executor`] an `async_executor::Executor` (smol's) to run it there
 //! instead.
 
+#![cfg_attr(
+    feature = "tls",
+    doc = r#"
+# TLS
+
+With the `tls` feature, [`ClientBuilder::tls`] connects to ZooKeeper's secure client ports
+(`secureClientPort`) over rustls (still no tokio), checking the servers' certificates
+against the CAs given:
+
+```no_run
+# fn main() -> Result<(), Box<dyn std::error::Error>> {
+use zk_client_smol::TlsConfig;
+
+let tls = TlsConfig::with_ca_file("/etc/zookeeper/ca.pem")?;
+let client = futures_lite::future::block_on(
+    zk_client_smol::builder("zk1.example.com:2281,zk2.example.com:2281/app")
+        .tls(tls)
+        .connect(),
+)?;
+# let _ = client; Ok(()) }
+```
+"#
+)]
 #![forbid(unsafe_code)]
 
 use std::net::SocketAddr;

@@ -25,6 +25,28 @@
 //! # Ok(()) }
 //! ```
 
+#![cfg_attr(
+    feature = "tls",
+    doc = r#"
+# TLS
+
+With the `tls` feature, [`ClientBuilder::tls`] connects to ZooKeeper's secure client ports
+(`secureClientPort`) over rustls, checking the servers' certificates against the CAs given:
+
+```no_run
+# async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+use zk_client_tokio::TlsConfig;
+
+let tls = TlsConfig::with_ca_file("/etc/zookeeper/ca.pem")?
+    .client_cert_files("/etc/zookeeper/client.pem", "/etc/zookeeper/client-key.pem")?;
+let client = zk_client_tokio::builder("zk1.example.com:2281,zk2.example.com:2281/app")
+    .tls(tls)
+    .connect()
+    .await?;
+# Ok(()) }
+```
+"#
+)]
 #![forbid(unsafe_code)]
 
 mod io;

@@ -30,6 +30,14 @@
 //! }
 //! # let _ = data; Ok(()) }
 //! ```
+//!
+//! # TLS
+//!
+//! The `tls` feature (off by default; each adapter crate forwards a feature of the same name)
+//! adds `TlsConfig`, `TlsLayer` and `ClientBuilder::tls`: TLS to ZooKeeper's secure client
+//! port over rustls with the `ring` provider, for every adapter. The server's certificate is
+//! checked against the CAs given (PEM) and the host of the connect string; a client
+//! certificate is optional.
 
 #![forbid(unsafe_code)]
 
@@ -43,6 +51,8 @@ mod retry;
 mod runtime;
 mod shared;
 mod state;
+#[cfg(feature = "tls")]
+mod tls;
 mod watch;
 
 pub use client::Client;
@@ -52,9 +62,15 @@ pub use ops::CreateOptions;
 pub use retry::RetryPolicy;
 pub use runtime::{BoxFuture, Runtime, Transport, TransportLayer};
 pub use state::StateStream;
+#[cfg(feature = "tls")]
+pub use tls::{TlsConfig, TlsError, TlsLayer};
 pub use watch::{OneshotWatch, WatchStream};
 
 pub use bytes::Bytes;
+/// The rustls crate this client's TLS is built on (the `tls` feature), for
+/// [`TlsLayer::from_rustls_config`] and [`TlsError::Rejected`].
+#[cfg(feature = "tls")]
+pub use rustls;
 /// Credential and ACL helpers for the `digest` scheme, and the ACL builder.
 pub use zk_proto::auth;
 /// SASL configuration (DIGEST-MD5 built in; other mechanisms through a factory).

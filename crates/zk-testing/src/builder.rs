@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::install::Installation;
 use crate::node::{Node, NodeSpec};
 use crate::ports::Ports;
+use crate::tls::{ClientAuth, TlsFiles, TlsMaterial};
 
 /// How many times a start is tried with fresh ports when a port was taken in the meantime.
 const START_ATTEMPTS: usize = 3;
@@ -60,6 +61,7 @@ const DEFAULT_JVM_ARGS: &[&str] = &[
 /// transaction logs; durability across a machine crash is no concern here); ensembles also
 /// `initLimit=10`, `syncLimit=5`, `standaloneEnabled=false` and one
 /// `server.N=127.0.0.1:<quorum>:<election>[:observer];127.0.0.1:<client>` line per node.
+/// With [`tls`](ClusterBuilder::tls), also a secure client port (see there).
 /// [`config`](ClusterBuilder::config) overrides any of them. Ports are free loopback ports
 /// chosen at start.
 #[derive(Debug, Clone)]
@@ -78,6 +80,9 @@ pub struct ClusterBuilder {
     jvm_args: Vec<String>,
     start_timeout: Duration,
     installation: Option<Installation>,
+    tls: bool,
+    tls_material: Option<TlsMaterial>,
+    tls_client_auth: ClientAuth,
 }
 
 impl Default for ClusterBuilder {
@@ -97,6 +102,9 @@ impl Default for ClusterBuilder {
             jvm_args: Vec::new(),
             start_timeout: Duration::from_secs(60),
             installation: None,
+            tls: false,
+            tls_material: None,
+            tls_client_auth: ClientAuth::default(),
         }
     }
 }
@@ -217,6 +225,79 @@ impl ClusterBuilder {
         self
     }
 
+    /// Serves TLS on a secure client port of every server, beside the plain client port
+    /// (which keeps working). Default off.
+    ///
+    /// The cluster generates a [`TlsMaterial`] (a new CA, a server certificate for
+    /// `localhost` and `127.0.0.1`, a client certificate), unless one is given with
+    /// [`tls_material`](ClusterBuilder::tls_material), writes it as PEM into each node's
+    /// directory (`tls/`), and adds to every `zoo.cfg`:
+    ///
+    /// ```text
+    /// secureClientPort=<free port>
+    /// secureClientPortAddress=127.0.0.1
+    /// serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory
+    /// ssl.keyStore.location=<node dir>/tls/server.pem
+    /// ssl.keyStore.type=PEM
+    /// ssl.trustStore.location=<node dir>/tls/ca.pem
+    /// ssl.trustStore.type=PEM
+    /// ssl.clientAuth=want
+    /// authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider
+    /// ```
+    ///
+    /// The `x509` provider is needed as soon as a client presents a certificate (ZooKeeper
+    /// closes such a connection when the provider is missing); it gives the client the
+    /// identity of its certificate's subject (`x509:CN=zk-testing-client`).
+    /// [`tls_client_auth`](ClusterBuilder::tls_client_auth) changes `ssl.clientAuth`, and
+    /// [`config`](ClusterBuilder::config) overrides any entry. Connect with
+    /// [`Cluster::secure_connect_string`] and the certificates of [`Cluster::tls`] (PEM text)
+    /// or [`Cluster::tls_files`] (paths).
+    ///
+    /// ```no_run
+    /// let cluster = zk_testing::Cluster::builder().tls(true).start()?;
+    /// let tls = cluster.tls().unwrap();
+    /// println!("trust {} at {}", tls.ca_pem(), cluster.secure_connect_string());
+    /// # Ok::<(), zk_testing::Error>(())
+    /// ```
+    pub fn tls(mut self, enabled: bool) -> Self {
+        self.tls = enabled;
+        self
+    }
+
+    /// Serves TLS (as [`tls(true)`](ClusterBuilder::tls)) with these certificates: for
+    /// instance [`TlsMaterial::with_server_names`] to serve a certificate that does not
+    /// name `127.0.0.1`, for a client's host-name check to fail.
+    ///
+    /// ```no_run
+    /// use zk_testing::{Cluster, TlsMaterial};
+    ///
+    /// let wrong_host = TlsMaterial::with_server_names(&["zk.invalid"])?;
+    /// let cluster = Cluster::builder().tls_material(wrong_host).start()?;
+    /// # let _ = cluster;
+    /// # Ok::<(), zk_testing::Error>(())
+    /// ```
+    pub fn tls_material(mut self, material: TlsMaterial) -> Self {
+        self.tls = true;
+        self.tls_material = Some(material);
+        self
+    }
+
+    /// Whether TLS clients must present a certificate (`ssl.clientAuth`; default
+    /// [`ClientAuth::Want`]: asked for, optional).
+    ///
+    /// ```no_run
+    /// let cluster = zk_testing::Cluster::builder()
+    ///     .tls(true)
+    ///     .tls_client_auth(zk_testing::ClientAuth::Need)
+    ///     .start()?;
+    /// # let _ = cluster;
+    /// # Ok::<(), zk_testing::Error>(())
+    /// ```
+    pub fn tls_client_auth(mut self, client_auth: ClientAuth) -> Self {
+        self.tls_client_auth = client_auth;
+        self
+    }
+
     /// Uses this Java and classpath instead of [`Installation::detect`].
     pub fn installation(mut self, installation: Installation) -> Self {
         self.installation = Some(installation);
@@ -250,9 +331,14 @@ impl ClusterBuilder {
             Some(installation) => installation.clone(),
             None => Installation::detect()?,
         };
+        let tls = match (&self.tls_material, self.tls) {
+            (_, false) => None,
+            (Some(material), true) => Some(material.clone()),
+            (None, true) => Some(TlsMaterial::generate()?),
+        };
         let mut attempt = 1;
         loop {
-            match self.try_start(&installation) {
+            match self.try_start(&installation, tls.as_ref()) {
                 Ok(cluster) => return Ok(cluster),
                 Err((err, port_conflict)) if port_conflict && attempt < START_ATTEMPTS => {
                     let _ = err;
@@ -268,9 +354,15 @@ impl ClusterBuilder {
     }
 
     /// One start attempt; on failure, whether a port conflict caused it.
-    fn try_start(&self, installation: &Installation) -> Result<Cluster, (Error, bool)> {
+    fn try_start(
+        &self,
+        installation: &Installation,
+        tls: Option<&TlsMaterial>,
+    ) -> Result<Cluster, (Error, bool)> {
         let count = self.size + self.observers;
-        let ports_per_node = if self.is_ensemble() { 3 } else { 1 };
+        // Client port, then the secure client port (TLS), then quorum and election ports.
+        let secure = usize::from(tls.is_some());
+        let ports_per_node = 1 + secure + if self.is_ensemble() { 2 } else { 0 };
         let ports = Ports::reserve(count * ports_per_node)
             .map_err(|e| (Error::io("picking free loopback ports", e), false))?;
         let plans: Vec<Plan> = (0..count)
@@ -279,21 +371,24 @@ impl ClusterBuilder {
                 server_id: u32::try_from(index + 1).unwrap_or(u32::MAX),
                 observer: index >= self.size,
                 client_port: ports.get(index * ports_per_node),
+                secure_port: tls.map(|_| ports.get(index * ports_per_node + 1)),
                 peer_ports: self.is_ensemble().then(|| {
                     (
-                        ports.get(index * ports_per_node + 1),
-                        ports.get(index * ports_per_node + 2),
+                        ports.get(index * ports_per_node + 1 + secure),
+                        ports.get(index * ports_per_node + 2 + secure),
                     )
                 }),
             })
             .collect();
 
         let mut nodes = Vec::with_capacity(count);
+        let mut client_files = None;
         for plan in &plans {
-            let node = self
-                .create_node(plan, &plans, installation)
+            let (node, files) = self
+                .create_node(plan, &plans, installation, tls)
                 .map_err(|e| (e, false))?;
             nodes.push(node);
+            client_files = client_files.or(files);
         }
         // Start every server before waiting: an ensemble serves only once a quorum is up.
         for node in &nodes {
@@ -308,11 +403,19 @@ impl ClusterBuilder {
                 return Err((err, conflict));
             }
         }
-        Cluster::from_parts(nodes, ports).map_err(|e| (e, false))
+        // The first node's copy of the PEM files is the one handed to tests.
+        let tls = tls.cloned().zip(client_files);
+        Cluster::from_parts(nodes, ports, tls).map_err(|e| (e, false))
     }
 
-    /// Creates the node's directory with `zoo.cfg`, `data/myid` and `jaas.conf`.
-    fn create_node(&self, plan: &Plan, all: &[Plan], installation: &Installation) -> Result<Node> {
+    /// Creates the node's directory with `zoo.cfg`, `data/myid`, `jaas.conf` and `tls/`.
+    fn create_node(
+        &self,
+        plan: &Plan,
+        all: &[Plan],
+        installation: &Installation,
+        tls: Option<&TlsMaterial>,
+    ) -> Result<(Node, Option<TlsFiles>)> {
         let dir = tempfile::Builder::new()
             .prefix("zk-testing-")
             .tempdir()
@@ -325,6 +428,7 @@ impl ClusterBuilder {
             server_id: plan.server_id,
             observer: plan.observer,
             client_port: plan.client_port,
+            secure_port: plan.secure_port,
             peer_ports: plan.peer_ports,
             dir: dir.clone(),
             command: self.command(&dir, installation),
@@ -336,10 +440,14 @@ impl ClusterBuilder {
         };
         let data = dir.join("data");
         fs::create_dir_all(&data).map_err(|e| Error::io("creating the data directory", e))?;
+        let tls_files = match tls {
+            Some(material) => Some(material.write_to(&dir.join("tls"))?),
+            None => None,
+        };
         write(
             "zoo.cfg",
             &dir.join("zoo.cfg"),
-            &self.zoo_cfg(plan, all, &data),
+            &self.zoo_cfg(plan, all, &data, tls_files.as_ref()),
         )?;
         if self.is_ensemble() {
             write("myid", &data.join("myid"), &format!("{}\n", plan.server_id))?;
@@ -347,11 +455,17 @@ impl ClusterBuilder {
         if let Some(jaas) = &self.jaas_config {
             write("jaas.conf", &dir.join("jaas.conf"), jaas)?;
         }
-        Ok(node)
+        Ok((node, tls_files))
     }
 
     /// The `zoo.cfg` of one node.
-    fn zoo_cfg(&self, plan: &Plan, all: &[Plan], data_dir: &Path) -> String {
+    fn zoo_cfg(
+        &self,
+        plan: &Plan,
+        all: &[Plan],
+        data_dir: &Path,
+        tls: Option<&TlsFiles>,
+    ) -> String {
         let mut entries = Entries::default();
         entries.set("tickTime", self.tick_time.as_millis().max(1).to_string());
         entries.set("dataDir", data_dir.display().to_string());
@@ -362,6 +476,24 @@ impl ClusterBuilder {
         entries.set("admin.enableServer", "false");
         entries.set("forceSync", "no");
         entries.set("preAllocSize", "1024");
+        if let (Some(files), Some(port)) = (tls, plan.secure_port) {
+            entries.set("secureClientPort", port.to_string());
+            entries.set("secureClientPortAddress", "127.0.0.1");
+            entries.set(
+                "serverCnxnFactory",
+                "org.apache.zookeeper.server.NettyServerCnxnFactory",
+            );
+            let path = |p: &Path| p.display().to_string();
+            entries.set("ssl.keyStore.location", path(files.server_key_store_path()));
+            entries.set("ssl.keyStore.type", "PEM");
+            entries.set("ssl.trustStore.location", path(files.ca_path()));
+            entries.set("ssl.trustStore.type", "PEM");
+            entries.set("ssl.clientAuth", self.tls_client_auth.as_config_value());
+            entries.set(
+                "authProvider.x509",
+                "org.apache.zookeeper.server.auth.X509AuthenticationProvider",
+            );
+        }
         if self.reconfig {
             entries.set("reconfigEnabled", "true");
         }
@@ -456,6 +588,7 @@ struct Plan {
     server_id: u32,
     observer: bool,
     client_port: u16,
+    secure_port: Option<u16>,
     peer_ports: Option<(u16, u16)>,
 }
 
@@ -484,6 +617,7 @@ mod tests {
                 server_id: i as u32 + 1,
                 observer: i >= participants,
                 client_port: 10_000 + i as u16 * 10,
+                secure_port: None,
                 peer_ports: (participants + observers > 1)
                     .then(|| (10_001 + i as u16 * 10, 10_002 + i as u16 * 10)),
             })
@@ -494,7 +628,7 @@ mod tests {
     fn standalone_config() {
         let builder = ClusterBuilder::new().config("maxClientCnxns", "10");
         let all = plans(1, 0);
-        let cfg = builder.zoo_cfg(&all[0], &all, Path::new("/tmp/x/data"));
+        let cfg = builder.zoo_cfg(&all[0], &all, Path::new("/tmp/x/data"), None);
         assert!(cfg.contains("tickTime=500\n"), "{cfg}");
         assert!(cfg.contains("dataDir=/tmp/x/data\n"));
         assert!(cfg.contains("clientPort=10000\n"));
@@ -517,7 +651,7 @@ mod tests {
             .reconfig(true)
             .read_only(true);
         let all = plans(2, 1);
-        let cfg = builder.zoo_cfg(&all[2], &all, Path::new("/d"));
+        let cfg = builder.zoo_cfg(&all[2], &all, Path::new("/d"), None);
         for line in [
             "initLimit=10",
             "syncLimit=5",
@@ -533,7 +667,7 @@ mod tests {
         ] {
             assert!(cfg.lines().any(|l| l == line), "missing {line} in\n{cfg}");
         }
-        let participant = builder.zoo_cfg(&all[0], &all, Path::new("/d"));
+        let participant = builder.zoo_cfg(&all[0], &all, Path::new("/d"), None);
         assert!(!participant.contains("peerType"));
     }
 
@@ -569,6 +703,48 @@ mod tests {
         assert_eq!(command[cp + 1], "/a.jar:/b.jar");
         assert_eq!(command[command.len() - 2], MAIN_CLASS);
         assert_eq!(command[command.len() - 1], "/n/zoo.cfg");
+    }
+
+    #[test]
+    fn tls_config_adds_a_secure_port_and_pem_stores() {
+        let builder = ClusterBuilder::new()
+            .tls(true)
+            .tls_client_auth(ClientAuth::Need)
+            .config("ssl.clientAuth", "none");
+        let mut all = plans(1, 0);
+        all[0].secure_port = Some(10_005);
+        let dir = tempfile::tempdir().unwrap();
+        let files = TlsMaterial::generate()
+            .unwrap()
+            .write_to(&dir.path().join("tls"))
+            .unwrap();
+        let cfg = builder.zoo_cfg(&all[0], &all, Path::new("/d"), Some(&files));
+        let tls_dir = dir.path().join("tls");
+        for line in [
+            "clientPort=10000".to_owned(),
+            "secureClientPort=10005".to_owned(),
+            "secureClientPortAddress=127.0.0.1".to_owned(),
+            "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory".to_owned(),
+            format!(
+                "ssl.keyStore.location={}",
+                tls_dir.join("server.pem").display()
+            ),
+            "ssl.keyStore.type=PEM".to_owned(),
+            format!(
+                "ssl.trustStore.location={}",
+                tls_dir.join("ca.pem").display()
+            ),
+            "ssl.trustStore.type=PEM".to_owned(),
+            // `config` overrides the builder's own choice.
+            "ssl.clientAuth=none".to_owned(),
+            "authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider"
+                .to_owned(),
+        ] {
+            assert!(cfg.lines().any(|l| l == line), "missing {line} in\n{cfg}");
+        }
+        let plain = ClusterBuilder::new().zoo_cfg(&plans(1, 0)[0], &all, Path::new("/d"), None);
+        assert!(!plain.contains("secureClientPort"), "{plain}");
+        assert!(!plain.contains("ssl."), "{plain}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::four_letter::Mode;
 use crate::node::Node;
 use crate::ports::Ports;
 use crate::proxy::FaultProxy;
+use crate::tls::{TlsFiles, TlsMaterial};
 
 /// How many log lines [`Cluster::dump_logs`] prints per node.
 const DUMP_LINES: usize = 60;
@@ -47,6 +48,8 @@ pub struct Cluster {
     // Dropped in this order: proxies first, so no connection reaches a dying server.
     proxies: Vec<FaultProxy>,
     nodes: Vec<Node>,
+    /// The certificates served on the secure ports, and node 0's copy of their files.
+    tls: Option<(TlsMaterial, TlsFiles)>,
     _ports: Ports,
 }
 
@@ -56,7 +59,11 @@ impl Cluster {
         ClusterBuilder::new()
     }
 
-    pub(crate) fn from_parts(nodes: Vec<Node>, ports: Ports) -> Result<Cluster> {
+    pub(crate) fn from_parts(
+        nodes: Vec<Node>,
+        ports: Ports,
+        tls: Option<(TlsMaterial, TlsFiles)>,
+    ) -> Result<Cluster> {
         let proxies = nodes
             .iter()
             .map(|node| {
@@ -67,6 +74,7 @@ impl Cluster {
         Ok(Cluster {
             proxies,
             nodes,
+            tls,
             _ports: ports,
         })
     }
@@ -118,6 +126,49 @@ impl Cluster {
     /// with `/` (see [`unique_chroot`](crate::unique_chroot)).
     pub fn connect_string_with_chroot(&self, path: &str) -> String {
         format!("{}{path}", self.connect_string())
+    }
+
+    /// Every node's secure (TLS) client address: `127.0.0.1:s1,127.0.0.1:s2,...`.
+    ///
+    /// ```no_run
+    /// let cluster = zk_testing::Cluster::builder().size(3).tls(true).start()?;
+    /// let connect = cluster.secure_connect_string(); // hand it to a client with TLS
+    /// # let _ = connect;
+    /// # Ok::<(), zk_testing::Error>(())
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When the cluster was built without [`tls`](ClusterBuilder::tls).
+    pub fn secure_connect_string(&self) -> String {
+        assert!(
+            self.tls.is_some(),
+            "secure_connect_string: the cluster was built without tls(true)"
+        );
+        join(self.nodes.iter().filter_map(Node::secure_address))
+    }
+
+    /// [`secure_connect_string`](Cluster::secure_connect_string) with a chroot suffix.
+    ///
+    /// # Panics
+    ///
+    /// When the cluster was built without [`tls`](ClusterBuilder::tls).
+    pub fn secure_connect_string_with_chroot(&self, path: &str) -> String {
+        format!("{}{path}", self.secure_connect_string())
+    }
+
+    /// The certificates the secure ports serve (PEM text): the CA to trust, the client
+    /// certificate to present; `None` without [`tls`](ClusterBuilder::tls).
+    pub fn tls(&self) -> Option<&TlsMaterial> {
+        self.tls.as_ref().map(|(material, _)| material)
+    }
+
+    /// The same certificates as files (in node 0's directory, removed with the cluster):
+    /// [`ca_path`](TlsFiles::ca_path), [`client_cert_path`](TlsFiles::client_cert_path),
+    /// [`client_key_path`](TlsFiles::client_key_path); `None` without
+    /// [`tls`](ClusterBuilder::tls).
+    pub fn tls_files(&self) -> Option<&TlsFiles> {
+        self.tls.as_ref().map(|(_, files)| files)
     }
 
     /// Every node's address through its fault proxy, for clients that should suffer

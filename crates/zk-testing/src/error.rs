@@ -51,6 +51,9 @@ pub enum Error {
         /// The session id that was refused.
         session_id: i64,
     },
+    /// Test certificates could not be generated (see [`TlsMaterial`](crate::TlsMaterial)).
+    #[error("TLS material: {0}")]
+    Tls(String),
     /// A server answered something this crate did not expect.
     #[error("unexpected reply from the server: {0}")]
     Protocol(String),

@@ -13,6 +13,10 @@ const DEBIAN_JAR: &str = "/usr/share/java/zookeeper.jar";
 /// Debian's `libslf4j-java`: routes the server's logging to stderr (which becomes the node's
 /// log file). Without a binding, slf4j logs nothing at all.
 const DEBIAN_SLF4J_SIMPLE: &str = "/usr/share/java/slf4j-simple.jar";
+/// Debian's `libnetty-java`: the Netty codecs. The 3.8.0 package's manifest leaves them out,
+/// yet its Netty connection factory needs them for TLS (`SslHandler` is a
+/// `ByteToMessageDecoder`): without this jar every TLS connection is closed at once.
+const DEBIAN_NETTY_CODEC: &str = "/usr/share/java/netty-codec.jar";
 
 /// Where the Java runtime and the ZooKeeper jars are: everything needed to run
 /// `org.apache.zookeeper.server.quorum.QuorumPeerMain`.
@@ -22,7 +26,8 @@ const DEBIAN_SLF4J_SIMPLE: &str = "/usr/share/java/slf4j-simple.jar";
 /// - **Java**: `$ZK_TESTING_JAVA`, else `$JAVA_HOME/bin/java`, else `java` on `PATH`.
 /// - **Classpath**: `$ZK_TESTING_CLASSPATH` (used as is, `:`-separated), else Debian's
 ///   `/usr/share/java/zookeeper.jar` (plus `/usr/share/java/slf4j-simple.jar` when present,
-///   so the server logs), else a release tarball at `$ZOOKEEPER_HOME`
+///   so the server logs, and `/usr/share/java/netty-codec.jar`, which the package's
+///   manifest omits but TLS needs), else a release tarball at `$ZOOKEEPER_HOME`
 ///   (`$ZOOKEEPER_HOME/lib/*.jar` and `$ZOOKEEPER_HOME/*.jar`).
 ///
 /// ```no_run
@@ -121,8 +126,10 @@ fn detect_classpath() -> Result<OsString> {
     }
     if Path::new(DEBIAN_JAR).is_file() {
         let mut jars = vec![PathBuf::from(DEBIAN_JAR)];
-        if Path::new(DEBIAN_SLF4J_SIMPLE).is_file() {
-            jars.push(PathBuf::from(DEBIAN_SLF4J_SIMPLE));
+        for extra in [DEBIAN_SLF4J_SIMPLE, DEBIAN_NETTY_CODEC] {
+            if Path::new(extra).is_file() {
+                jars.push(PathBuf::from(extra));
+            }
         }
         return join_classpath(&jars);
     }

@@ -14,6 +14,9 @@
 //! - A [`FaultProxy`] in front of each node: [cut](FaultProxy::cut) every connection,
 //!   [blackhole](FaultProxy::blackhole) them (a partition where packets vanish),
 //!   [restore](FaultProxy::restore).
+//! - TLS ([`ClusterBuilder::tls`]): a secure client port on every server beside the plain
+//!   one, with certificates made for the test ([`TlsMaterial`]: a throwaway CA, server and
+//!   client certificates, and deliberately wrong ones for negative tests).
 //! - A process-wide [`shared`] server for tests that only need a [`unique_chroot`], and
 //!   [`shared_connect_string`], which honours `ZK_TESTING_CONNECT` to run a suite against an
 //!   existing ensemble.
@@ -52,7 +55,8 @@
 //! `ZK_TESTING_JAVA` (else `$JAVA_HOME/bin/java`, else `java` on `PATH`) runs
 //! `org.apache.zookeeper.server.quorum.QuorumPeerMain` with the classpath
 //! `ZK_TESTING_CLASSPATH` (else Debian's `/usr/share/java/zookeeper.jar` with
-//! `slf4j-simple.jar`, else the jars of a release tarball at `ZOOKEEPER_HOME`). On Debian,
+//! `slf4j-simple.jar` and `netty-codec.jar`, which TLS needs and the package's manifest
+//! omits, else the jars of a release tarball at `ZOOKEEPER_HOME`). On Debian,
 //! `apt-get install zookeeper` is all it takes. Servers from 3.5 on are supported.
 //!
 //! # No server outlives the test process
@@ -88,6 +92,7 @@ mod node;
 mod ports;
 mod proxy;
 mod shared;
+mod tls;
 mod wrapper;
 
 pub use builder::ClusterBuilder;
@@ -100,4 +105,7 @@ pub use node::Node;
 pub use proxy::FaultProxy;
 pub use shared::{
     CONNECT_ENV, SHARED_SUPER_USER, shared, shared_connect_string, try_shared, unique_chroot,
+};
+pub use tls::{
+    CLIENT_COMMON_NAME, ClientAuth, DEFAULT_SERVER_NAMES, TlsFiles, TlsIdentity, TlsMaterial,
 };

@@ -27,6 +27,8 @@ pub(crate) struct NodeSpec {
     pub(crate) server_id: u32,
     pub(crate) observer: bool,
     pub(crate) client_port: u16,
+    /// The TLS client port; `None` unless the cluster serves TLS.
+    pub(crate) secure_port: Option<u16>,
     /// Quorum and election ports; `None` for a standalone server.
     pub(crate) peer_ports: Option<(u16, u16)>,
     pub(crate) dir: PathBuf,
@@ -84,6 +86,19 @@ impl Node {
     /// The client port on 127.0.0.1.
     pub fn client_port(&self) -> u16 {
         self.spec.client_port
+    }
+
+    /// The secure (TLS) client port on 127.0.0.1, or `None` when the cluster was built
+    /// without [`tls`](crate::ClusterBuilder::tls).
+    pub fn secure_port(&self) -> Option<u16> {
+        self.spec.secure_port
+    }
+
+    /// The secure (TLS) client address as `"127.0.0.1:<port>"`, or `None` without TLS.
+    pub fn secure_address(&self) -> Option<String> {
+        self.spec
+            .secure_port
+            .map(|port| format!("127.0.0.1:{port}"))
     }
 
     /// The quorum port (followers connect to the leader's), or `None` for a standalone server.
@@ -252,7 +267,10 @@ impl Node {
                     "is not running: it exited before it could {what}, or was stopped"
                 )));
             }
-            if self.mode().is_some_and(|mode| ok(&mode)) {
+            if self.mode().is_some_and(|mode| ok(&mode))
+                && self.answers_as_itself()
+                && self.secure_port_listens()
+            {
                 return Ok(());
             }
             if Instant::now() >= deadline {
@@ -260,6 +278,28 @@ impl Node {
             }
             thread::sleep(POLL_INTERVAL);
         }
+    }
+
+    /// Whether the server answering on the client port is this node's, not another process's
+    /// that took the port between its reservation and Java's bind (this node's Java then
+    /// fails to bind and exits, and the start is retried with new ports). Judged by the
+    /// `dataDir` of `conf`; a server that does not answer `conf` is given the benefit of
+    /// the doubt.
+    fn answers_as_itself(&self) -> bool {
+        let Ok(conf) = self.four_letter("conf") else {
+            return true;
+        };
+        let data_dir = self.data_dir();
+        let data_dir = data_dir.to_string_lossy();
+        conf.lines()
+            .filter_map(|line| line.strip_prefix("dataDir="))
+            .all(|dir| dir.starts_with(&*data_dir))
+    }
+
+    /// Whether the secure client port (if any) accepts connections yet. A standalone server
+    /// opens it only after it serves on the plain port.
+    fn secure_port_listens(&self) -> bool {
+        self.spec.secure_port.is_none_or(port_listens)
     }
 
     /// The last `lines` lines of the server's log.
@@ -326,6 +366,37 @@ impl Drop for Node {
     }
 }
 
+/// Whether a socket listens on `port` of 127.0.0.1: from `/proc/net/tcp` where there is one
+/// (which leaves no trace in the server's log), else by connecting.
+fn port_listens(port: u16) -> bool {
+    match fs::read_to_string("/proc/net/tcp") {
+        Ok(table) => proc_net_tcp_listens(&table, port),
+        Err(_) => std::net::TcpStream::connect_timeout(
+            &SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+            Duration::from_secs(1),
+        )
+        .is_ok(),
+    }
+}
+
+/// Whether `/proc/net/tcp` text has a listening socket (state `0A`) on 127.0.0.1 or 0.0.0.0
+/// and `port`.
+fn proc_net_tcp_listens(table: &str, port: u16) -> bool {
+    let wanted = [
+        format!("0100007F:{port:04X}"),
+        format!("00000000:{port:04X}"),
+    ];
+    table.lines().skip(1).any(|line| {
+        let mut fields = line.split_whitespace();
+        let (Some(_slot), Some(local), Some(_remote), Some(state)) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            return false;
+        };
+        state == "0A" && wanted.iter().any(|w| w == local)
+    })
+}
+
 /// The last `lines` lines of a file, reading at most its last [`LOG_TAIL_BYTES`].
 fn log_tail(path: &Path, lines: usize) -> io::Result<String> {
     let mut file = File::open(path)?;
@@ -352,6 +423,24 @@ fn log_tail(path: &Path, lines: usize) -> io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listening_sockets_are_found_in_proc_net_tcp() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:9D95 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0
+   1: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 2 1 0 20 4 30 10 -1
+   2: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 3 1 0 100 0 0 10 0
+";
+        assert!(proc_net_tcp_listens(table, 0x9D95));
+        assert!(proc_net_tcp_listens(table, 22));
+        assert!(
+            !proc_net_tcp_listens(table, 0x1F90),
+            "established, not listening"
+        );
+        assert!(!proc_net_tcp_listens(table, 2181));
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        assert!(port_listens(listener.local_addr().unwrap().port()));
+    }
 
     #[test]
     fn log_tail_takes_the_last_lines() {
