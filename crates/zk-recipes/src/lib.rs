@@ -24,6 +24,22 @@ pub use naming::{curator_prefix, find_own, kazoo_uuid};
 pub use sequence::{Sequence, SequenceOrder};
 
 // --- recipes: locks, semaphore, election, leases, partitioner (group A) ---
+mod curator;
+mod election;
+mod lease;
+mod lock;
+mod partitioner;
+mod semaphore;
+pub use curator::{
+    CURATOR_LATCH_NAME, CURATOR_LOCK_NAME, InterProcessMutex, LeaderLatch, Participant,
+};
+pub use election::Election;
+pub use lease::{LEASE_VERSION, LeaseRecord, MultiNonBlockingLease, NonBlockingLease};
+pub use lock::{Lock, LockGuard, ReadLock, WriteLock};
+pub use partitioner::{
+    PartitionFunc, PartitionState, SetPartitioner, SetPartitionerBuilder, default_partition,
+};
+pub use semaphore::Semaphore;
 // --- end group A ---
 
 // --- recipes: queues, barriers, counter, party, watchers, caches (group B) ---

@@ -29,23 +29,34 @@ impl LostSignal {
         self.session
     }
 
-    /// Whether the holding session is gone, right now.
+    /// Whether the holding session is gone, right now: the session was lost or closed, or the
+    /// client is on (or opening) another session.
     pub fn is_lost(&self) -> bool {
         let state = self.client.state();
-        matches!(
-            state,
-            SessionState::Lost | SessionState::Closed | SessionState::AuthFailed
-        ) || (state.is_connected() && self.client.session_id() != self.session)
-            || self.session.is_none()
+        self.session.is_none()
+            || matches!(
+                state,
+                SessionState::Lost | SessionState::Closed | SessionState::AuthFailed
+            )
+            || self.client.session_id() != self.session
     }
 
-    /// Completes when the holding session is gone.
+    /// Completes when the holding session is gone. Each change is judged on what it says, not
+    /// on the state read afterwards: with the default policy `Lost` is followed at once by
+    /// `Connecting` a new session, and that must still count.
     pub async fn lost(&mut self) {
-        loop {
-            if self.is_lost() {
-                return;
-            }
-            if self.changes.next().await.is_none() {
+        if self.is_lost() {
+            return;
+        }
+        while let Some(change) = self.changes.next().await {
+            let gone = match change.state {
+                SessionState::Lost | SessionState::Closed | SessionState::AuthFailed => true,
+                SessionState::Connected | SessionState::ConnectedReadOnly => {
+                    change.session_id != self.session
+                }
+                _ => false,
+            };
+            if gone || self.is_lost() {
                 return;
             }
         }

@@ -1,0 +1,382 @@
+//! kazoo's locks: [`Lock`], and the two sides of a shared lock, [`ReadLock`] and
+//! [`WriteLock`], on kazoo's znode protocol (KAZOO.md §3.1, §3.2), so Rust and Python
+//! processes exclude each other on the same path.
+//!
+//! # Nodes
+//!
+//! A contender is an ephemeral sequential child of the lock path named
+//! `<uuid4 hex>__lock__<seq>` (`__rlock__` for readers), holding the identifier as UTF-8.
+//!
+//! | type | own node | waits for lower |
+//! |---|---|---|
+//! | [`Lock`] | `__lock__` | `__lock__` |
+//! | [`WriteLock`] | `__lock__` | `__lock__`, `__rlock__` |
+//! | [`ReadLock`] | `__rlock__` | `__lock__` |
+//!
+//! A contender waits for the closest *lower* blocking node only (kazoo's fix of #649: a reader
+//! never waits on a writer queued after it), with a data watch on it.
+//!
+//! # Safer than kazoo
+//!
+//! - Every acquisition takes an optional time limit, is cancelled by dropping its future, and
+//!   removes its node in every outcome but success: inline when it returns, in the background
+//!   (retrying across reconnects until the node or its session is gone) when it is dropped —
+//!   also when the create reply was lost, by finding the node again by its random prefix.
+//! - Sequence numbers compare as integers across the signed 32-bit wrap by default
+//!   ([`SequenceOrder::Serial`]; kazoo #730); [`SequenceOrder::KazooString`] reproduces kazoo.
+//! - A [`LockGuard`] knows when its session is gone ([`LockGuard::lost`],
+//!   [`LockGuard::until_lost`]) and carries a [`FencingToken`].
+//! - The wait follows the session: a reconnect re-checks, a lost session creates a new node
+//!   (within the same time limit), a closed client fails.
+
+pub(crate) mod engine;
+pub(crate) mod util;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use zk_client::{Client, SessionId};
+
+use crate::error::{RecipeError, Result};
+use crate::lost::{FencingToken, LostSignal};
+use crate::sequence::SequenceOrder;
+
+use engine::{Contended, Protocol, Removal, Removed, remove};
+use util::{Event, SessionWatch, session_alive};
+
+/// kazoo's exclusive-lock node marker.
+pub(crate) const LOCK_MARKER: &str = "__lock__";
+/// kazoo's read-lock node marker.
+pub(crate) const RLOCK_MARKER: &str = "__rlock__";
+
+/// A held lock (or semaphore lease, or leadership): the contender node, its session, and a
+/// fencing token.
+///
+/// Release it with [`release`](LockGuard::release). Dropping it without releasing deletes the
+/// node in the background (on the client's runtime), retrying across reconnects until the node
+/// or its session is gone.
+///
+/// Holding is only as good as the session: when the session is lost, so is the node, and
+/// another contender may take over. Watch for it with [`until_lost`](LockGuard::until_lost)
+/// (or the [`LostSignal`] of [`lost`](LockGuard::lost)), and hand the
+/// [`fencing_token`](LockGuard::fencing_token) to the systems you write to, so that they can
+/// refuse a holder that lost its lock without knowing.
+#[must_use = "dropping the guard releases the lock in the background"]
+pub struct LockGuard {
+    client: Client,
+    path: String,
+    token: FencingToken,
+    owner: SessionId,
+    lost: LostSignal,
+    session: SessionWatch,
+    released: bool,
+}
+
+impl fmt::Debug for LockGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockGuard")
+            .field("path", &self.path)
+            .field("token", &self.token)
+            .field("session", &self.owner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LockGuard {
+    pub(crate) fn new(client: &Client, contended: Contended) -> LockGuard {
+        LockGuard {
+            client: client.clone(),
+            token: FencingToken(contended.stat.czxid),
+            owner: contended.session.session(),
+            path: contended.path,
+            lost: contended.lost,
+            session: contended.session,
+            released: false,
+        }
+    }
+
+    /// The full path of the held node (for kazoo locks `<path>/<uuid>__lock__<seq>`).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The fencing token: the creation zxid of the held node. A later holder of the same lock
+    /// always has a greater one.
+    pub fn fencing_token(&self) -> FencingToken {
+        self.token
+    }
+
+    /// The session that owns the node.
+    pub fn session(&self) -> SessionId {
+        self.owner
+    }
+
+    /// The [`LostSignal`] of the holding session, taken when the lock was acquired (so it
+    /// refers to the session that owns the node). [`until_lost`](LockGuard::until_lost) and
+    /// [`is_lost`](LockGuard::is_lost) answer the same question from every state change.
+    pub fn lost(&mut self) -> &mut LostSignal {
+        &mut self.lost
+    }
+
+    /// Whether the holding session is gone (lost, replaced, or the client closed): the lock is
+    /// no longer held.
+    pub fn is_lost(&self) -> bool {
+        !session_alive(&self.client, self.owner)
+    }
+
+    /// Completes when the holding session is gone. It reads every state change, so it fires at
+    /// the `Lost` state itself, even if the client then spends a long time connecting a new
+    /// session. A merely suspended connection is not a loss.
+    pub async fn until_lost(&mut self) {
+        self.session.lost().await;
+    }
+
+    /// Releases: deletes the node, retrying across connection losses. Fails with
+    /// [`RecipeError::SessionLost`] if the session was lost first: the lock was not held until
+    /// now.
+    pub async fn release(mut self) -> Result<()> {
+        self.released = true;
+        let removal = Removal::Node {
+            path: self.path.clone(),
+            owner: self.owner,
+        };
+        match remove(&self.client, &removal).await? {
+            Removed::Deleted | Removed::Absent if !self.is_lost() => Ok(()),
+            _ => Err(RecipeError::SessionLost),
+        }
+    }
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        if self.released || !session_alive(&self.client, self.owner) {
+            return;
+        }
+        let client = self.client.clone();
+        let removal = Removal::Node {
+            path: std::mem::take(&mut self.path),
+            owner: self.owner,
+        };
+        self.client.spawn(async move {
+            if let Err(error) = remove(&client, &removal).await {
+                tracing::warn!(%error, ?removal, "could not release a dropped lock");
+            }
+        });
+    }
+}
+
+/// The parts every lock type shares.
+#[derive(Clone)]
+struct Inner {
+    client: Client,
+    proto: Protocol,
+    cancel: Arc<Event>,
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lock")
+            .field("path", &self.proto.dir)
+            .field("node_marker", &self.proto.own_marker)
+            .field("blocked_by", &self.proto.blockers)
+            .field("order", &self.proto.order)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Inner {
+    fn new(client: &Client, path: &str, own: &str, blockers: &[&str]) -> Inner {
+        Inner {
+            client: client.clone(),
+            proto: Protocol::kazoo(path, own, blockers),
+            cancel: Arc::new(Event::default()),
+        }
+    }
+
+    async fn acquire(&self, timeout: Option<Duration>) -> Result<LockGuard> {
+        engine::acquire(&self.client, &self.proto, &self.cancel, timeout, true)
+            .await?
+            .ok_or(RecipeError::Timeout)
+    }
+
+    async fn try_acquire(&self) -> Result<Option<LockGuard>> {
+        engine::acquire(&self.client, &self.proto, &self.cancel, None, false).await
+    }
+
+    async fn contenders(&self) -> Result<Vec<String>> {
+        self.proto.ensure_dir(&self.client).await?;
+        Ok(self
+            .proto
+            .contender_nodes(&self.client)
+            .await?
+            .into_iter()
+            .map(|(_, data)| String::from_utf8_lossy(&data).into_owned())
+            .collect())
+    }
+}
+
+macro_rules! lock_api {
+    ($ty:ident, $what:literal) => {
+        impl $ty {
+            /// The identifier written into the contender node (kazoo's `identifier`; empty by
+            /// default), which [`contenders`](Self::contenders) reports.
+            pub fn with_identifier(mut self, identifier: &str) -> Self {
+                self.0.proto.data = Bytes::copy_from_slice(identifier.as_bytes());
+                self
+            }
+
+            /// Also treats siblings whose names end in `<pattern><sequence>` as contenders that
+            /// exclude this one (kazoo's `extra_lock_patterns`, to share a path with other
+            /// clients, such as Curator's `-lock-`). Unlike kazoo, the patterns are literal
+            /// text, not regular expressions.
+            pub fn with_extra_lock_patterns<I, S>(mut self, patterns: I) -> Self
+            where
+                I: IntoIterator<Item = S>,
+                S: Into<String>,
+            {
+                self.0
+                    .proto
+                    .blockers
+                    .extend(patterns.into_iter().map(Into::into));
+                self
+            }
+
+            /// How sequence numbers are ordered ([`SequenceOrder::Serial`] by default;
+            /// [`SequenceOrder::KazooString`] decides exactly as kazoo does, wrong after the
+            /// 32-bit wrap).
+            pub fn with_order(mut self, order: SequenceOrder) -> Self {
+                self.0.proto.order = order;
+                self
+            }
+
+            /// The lock path.
+            pub fn path(&self) -> &str {
+                &self.0.proto.dir
+            }
+
+            #[doc = concat!("Acquires the ", $what, ", waiting at most `timeout` (`None`: wait forever).")]
+            ///
+            /// Fails with [`RecipeError::Timeout`] when time runs out and with
+            /// [`RecipeError::Cancelled`] after [`cancel`](Self::cancel); the contender node is
+            /// removed in both cases before the call returns. Dropping the future also removes
+            /// it (in the background). Connection losses are retried; a lost session starts
+            /// over with a new node; a closed client fails with `Zk(Closed)`.
+            pub async fn acquire(&self, timeout: Option<Duration>) -> Result<LockGuard> {
+                self.0.acquire(timeout).await
+            }
+
+            #[doc = concat!("Takes the ", $what, " if it is free now, without waiting (kazoo's `blocking=False`): `None` if another contender is ahead (its node is removed again).")]
+            pub async fn try_acquire(&self) -> Result<Option<LockGuard>> {
+                self.0.try_acquire().await
+            }
+
+            /// The identifiers of the current contenders, in lock order (the holder first).
+            /// Contenders without an identifier appear as empty strings.
+            pub async fn contenders(&self) -> Result<Vec<String>> {
+                self.0.contenders().await
+            }
+
+            /// Makes every acquisition in progress on this value (and its clones) fail with
+            /// [`RecipeError::Cancelled`]; later acquisitions are not affected.
+            pub fn cancel(&self) {
+                self.0.cancel.notify();
+            }
+        }
+    };
+}
+
+/// kazoo's exclusive `Lock`: one holder at a time among `Lock`s and [`WriteLock`]s on the path.
+/// Readers ([`ReadLock`]) are not waited for, exactly as in kazoo.
+///
+/// Clones share their cancellation ([`cancel`](Lock::cancel)); each acquisition creates its own
+/// node, so one value may be used by several tasks (the lock is not re-entrant: a second
+/// acquisition waits for the first).
+///
+/// ```no_run
+/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// use std::time::Duration;
+/// use zk_recipes::Lock;
+///
+/// let lock = Lock::new(&client, "/app/locks/report").with_identifier("worker-1");
+/// let mut guard = lock.acquire(Some(Duration::from_secs(10))).await?;
+/// let token = guard.fencing_token(); // pass it to the storage you write to
+/// println!("holding {} with token {token:?}", guard.path());
+/// if !guard.is_lost() {
+///     // ... the critical section ...
+/// }
+/// guard.release().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Lock(Inner);
+
+impl Lock {
+    /// kazoo's `Lock(client, path)`.
+    pub fn new(client: &Client, path: &str) -> Lock {
+        Lock(Inner::new(client, path, LOCK_MARKER, &[LOCK_MARKER]))
+    }
+}
+
+lock_api!(Lock, "lock");
+
+/// The read side of kazoo's shared lock: any number of readers hold it together, but none
+/// while a [`WriteLock`] (or [`Lock`]) node is ahead of them. Writers queued after a reader do
+/// not block it (kazoo #649).
+///
+/// ```no_run
+/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// use zk_recipes::{ReadLock, WriteLock};
+///
+/// let read = ReadLock::new(&client, "/app/config-lock").acquire(None).await?;
+/// // ... read the configuration, alongside other readers ...
+/// read.release().await?;
+/// let write = WriteLock::new(&client, "/app/config-lock").acquire(None).await?;
+/// // ... rewrite it, alone ...
+/// write.release().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ReadLock(Inner);
+
+impl ReadLock {
+    /// kazoo's `ReadLock(client, path)`.
+    pub fn new(client: &Client, path: &str) -> ReadLock {
+        ReadLock(Inner::new(client, path, RLOCK_MARKER, &[LOCK_MARKER]))
+    }
+}
+
+lock_api!(ReadLock, "read lock");
+
+/// The write side of kazoo's shared lock: held alone, after every reader and writer ahead of
+/// it. Its nodes are `__lock__` nodes, so it also excludes plain [`Lock`]s.
+///
+/// ```no_run
+/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// use std::time::Duration;
+/// use zk_recipes::WriteLock;
+///
+/// let lock = WriteLock::new(&client, "/app/config-lock");
+/// match lock.try_acquire().await? {
+///     Some(guard) => guard.release().await?,
+///     None => println!("busy: {:?}", lock.contenders().await?),
+/// }
+/// # let _ = Duration::ZERO; Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct WriteLock(Inner);
+
+impl WriteLock {
+    /// kazoo's `WriteLock(client, path)`.
+    pub fn new(client: &Client, path: &str) -> WriteLock {
+        WriteLock(Inner::new(
+            client,
+            path,
+            LOCK_MARKER,
+            &[LOCK_MARKER, RLOCK_MARKER],
+        ))
+    }
+}
+
+lock_api!(WriteLock, "write lock");
