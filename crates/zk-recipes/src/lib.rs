@@ -43,4 +43,22 @@ pub use semaphore::Semaphore;
 // --- end group A ---
 
 // --- recipes: queues, barriers, counter, party, watchers, caches (group B) ---
+mod barrier;
+mod counter;
+mod curator_cache;
+mod party;
+mod queue;
+mod tree_cache;
+mod watchers;
+
+pub use barrier::{Barrier, DoubleBarrier};
+pub use counter::{Counter, CounterValue, CuratorValue};
+pub use curator_cache::{CacheEvent, CuratorCache};
+pub use party::{Party, ShallowParty};
+pub use queue::{DEFAULT_PRIORITY, LockingQueue, Queue};
+pub use tree_cache::{NodeData, TreeCache, TreeEvent, TreeEventType};
+pub use watchers::{
+    ChildrenChanged, ChildrenUpdate, ChildrenWatch, DataUpdate, DataWatch, Events,
+    PatientChildrenWatch,
+};
 // --- end group B ---

@@ -1,0 +1,567 @@
+//! A cache of a whole subtree on one persistent recursive watch, after Curator's
+//! `CuratorCache`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use zk_client::{AddWatchMode, Client, Error, EventType, Stat, WatchEvent, WatchStream};
+
+use crate::error::{RecipeError, Result};
+use crate::tree_cache::{Lifecycle, NodeData, begin_start, relative};
+use crate::watchers::plumbing::{self, Events, Hub, Mux, StopSignal, join, lock};
+
+/// What changed in a [`CuratorCache`]: Curator's `CuratorCacheListener` events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheEvent {
+    /// A node entered the cache (Curator's `NODE_CREATED`).
+    Created(NodeData),
+    /// A cached node's data changed: its state before and after (Curator's `NODE_CHANGED`).
+    Changed {
+        /// The state it had.
+        old: NodeData,
+        /// The state it has.
+        new: NodeData,
+    },
+    /// A node left the cache, with its last cached state (Curator's `NODE_DELETED`).
+    Deleted(NodeData),
+    /// The initial load has completed (Curator's `initialized()`); sent once.
+    Initialized,
+}
+
+struct Storage {
+    nodes: BTreeMap<String, NodeData>,
+    initialized: bool,
+    closed: bool,
+}
+
+struct Shared {
+    root: String,
+    storage: Mutex<Storage>,
+    hub: Hub<CacheEvent>,
+    stop: Arc<StopSignal>,
+    lifecycle: Mutex<Lifecycle>,
+}
+
+impl Shared {
+    fn close(&self) {
+        *lock(&self.lifecycle) = Lifecycle::Closed;
+        self.stop.stop();
+        {
+            let mut storage = lock(&self.storage);
+            storage.closed = true;
+            storage.nodes.clear();
+        }
+        self.hub.close();
+    }
+}
+
+/// An in-memory copy of the subtree at a path, on a single persistent recursive watch:
+/// Curator's `CuratorCache`, for large trees.
+///
+/// [`start`](CuratorCache::start) adds one `PersistentRecursive` watch on the root (ZooKeeper
+/// 3.6+), then a task of the client's runtime reads the whole tree (every node's data and
+/// children, pipelined) and follows the watch: a node created or changed is read again, a node
+/// deleted leaves the cache. The root need not exist. Nothing per node is registered on the
+/// server, so the cost of watching does not grow with the tree.
+///
+/// Changes made while the client was disconnected are not replayed by the server: after
+/// every reconnect ([`WatchEvent::Resumed`]) the cache reads the tree again and reports what
+/// differs. After a session loss the watch is added again on the new session, then the tree
+/// is read again. Reads are applied only if no newer read or event for the same node has been
+/// seen since they were sent, so a late reply never overwrites a newer state.
+///
+/// ```no_run
+/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// use zk_recipes::{CacheEvent, CuratorCache};
+///
+/// let services = CuratorCache::new(&client, "/services");
+/// let mut events = services.events();
+/// services.start().await?;
+/// while let Some(event) = events.next().await {
+///     match event {
+///         CacheEvent::Initialized => println!("{} nodes loaded", services.size()),
+///         CacheEvent::Created(node) => println!("+ {}", node.path),
+///         CacheEvent::Changed { new, .. } => println!("~ {}", new.path),
+///         CacheEvent::Deleted(node) => println!("- {}", node.path),
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+pub struct CuratorCache {
+    client: Client,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for CuratorCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CuratorCache")
+            .field("root", &self.shared.root)
+            .field("lifecycle", &*lock(&self.shared.lifecycle))
+            .finish_non_exhaustive()
+    }
+}
+
+impl CuratorCache {
+    /// A cache of the subtree at `path`; nothing happens until
+    /// [`start`](CuratorCache::start).
+    pub fn new(client: &Client, path: &str) -> CuratorCache {
+        CuratorCache {
+            client: client.clone(),
+            shared: Arc::new(Shared {
+                root: path.to_owned(),
+                storage: Mutex::new(Storage {
+                    nodes: BTreeMap::new(),
+                    initialized: false,
+                    closed: false,
+                }),
+                hub: Hub::default(),
+                stop: Arc::default(),
+                lifecycle: Mutex::new(Lifecycle::Latent),
+            }),
+        }
+    }
+
+    /// The root of the cached tree.
+    pub fn path(&self) -> &str {
+        &self.shared.root
+    }
+
+    /// Starts the cache: adds the recursive watch (fails if the server cannot, for example
+    /// before 3.6), then loads and follows the tree in the background. Only once.
+    pub async fn start(&self) -> Result<()> {
+        begin_start(&self.shared.lifecycle)?;
+        let watch = self
+            .client
+            .add_watch(&self.shared.root, AddWatchMode::PersistentRecursive)
+            .await;
+        let watch = match watch {
+            Ok(watch) => watch,
+            Err(error) => {
+                let mut state = lock(&self.shared.lifecycle);
+                if *state == Lifecycle::Starting {
+                    *state = Lifecycle::Latent;
+                }
+                return Err(error.into());
+            }
+        };
+        {
+            let mut state = lock(&self.shared.lifecycle);
+            if *state != Lifecycle::Starting {
+                return Err(RecipeError::Inconsistent("the cache is closed".into()));
+            }
+            *state = Lifecycle::Started;
+        }
+        let mut worker = Worker {
+            client: self.client.clone(),
+            shared: self.shared.clone(),
+            mux: Mux::default(),
+            next_seq: 0,
+            outstanding: 0,
+            in_flight: HashMap::new(),
+            seen: HashSet::new(),
+            retry: Vec::new(),
+            timer: false,
+        };
+        let stop = self.shared.stop.clone();
+        worker.mux.push(async move {
+            stop.stopped().await;
+            Msg::Stop
+        });
+        worker.follow(watch);
+        worker.rebuild();
+        self.client.spawn(worker.run());
+        Ok(())
+    }
+
+    /// Closes the cache for good: the cache is emptied, the watch removed, and event
+    /// subscriptions end (after the events already queued).
+    pub fn close(&self) {
+        self.shared.close();
+    }
+
+    /// Subscribes to the cache's events from now on. Subscribe before
+    /// [`start`](CuratorCache::start) to see the initial load.
+    pub fn events(&self) -> Events<CacheEvent> {
+        self.shared.hub.subscribe()
+    }
+
+    /// Whether the initial load has completed.
+    pub fn is_initialized(&self) -> bool {
+        lock(&self.shared.storage).initialized
+    }
+
+    /// The cached node at `path`, if any.
+    pub fn get(&self, path: &str) -> Option<NodeData> {
+        lock(&self.shared.storage).nodes.get(path).cloned()
+    }
+
+    /// The names of the cached children of `path`, sorted. Fails for a path outside the
+    /// tree.
+    pub fn children(&self, path: &str) -> Result<Vec<String>> {
+        relative(&self.shared.root, path)?;
+        let prefix = if path == "/" {
+            "/".to_owned()
+        } else {
+            format!("{path}/")
+        };
+        let storage = lock(&self.shared.storage);
+        Ok(storage
+            .nodes
+            .range(prefix.clone()..)
+            .map(|(p, _)| p)
+            .take_while(|p| p.starts_with(&prefix))
+            .map(|p| &p[prefix.len()..])
+            .filter(|rest| !rest.is_empty() && !rest.contains('/'))
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// The number of cached nodes.
+    pub fn size(&self) -> usize {
+        lock(&self.shared.storage).nodes.len()
+    }
+
+    /// Every cached node, ordered by path (Curator's `stream()`).
+    pub fn snapshot(&self) -> Vec<NodeData> {
+        lock(&self.shared.storage).nodes.values().cloned().collect()
+    }
+}
+
+impl Drop for CuratorCache {
+    fn drop(&mut self) {
+        self.shared.close();
+    }
+}
+
+enum Msg {
+    Stop,
+    Watch(Option<WatchEvent>, WatchStream),
+    Rewatched(std::result::Result<WatchStream, Error>),
+    Data {
+        path: String,
+        seq: u64,
+        result: std::result::Result<(Bytes, Stat), Error>,
+    },
+    Children {
+        path: String,
+        result: std::result::Result<Vec<String>, Error>,
+    },
+    Timer,
+}
+
+/// Bookkeeping of a path with data reads under way.
+#[derive(Default)]
+struct InFlight {
+    reads: usize,
+    /// When the last event for the path was handled (a sequence number).
+    last_event: u64,
+    /// The newest read applied.
+    last_applied: u64,
+}
+
+enum Read {
+    Data(String),
+    Children(String),
+}
+
+struct Worker {
+    client: Client,
+    shared: Arc<Shared>,
+    mux: Mux<Msg>,
+    next_seq: u64,
+    outstanding: usize,
+    in_flight: HashMap<String, InFlight>,
+    /// Paths whose data the current rebuild has read already.
+    seen: HashSet<String>,
+    retry: Vec<Read>,
+    timer: bool,
+}
+
+impl Worker {
+    async fn run(mut self) {
+        while let Some((_, msg)) = self.mux.next().await {
+            if self.shared.stop.is_stopped() || lock(&self.shared.storage).closed {
+                break;
+            }
+            let go_on = match msg {
+                Msg::Stop => false,
+                Msg::Watch(event, stream) => match event {
+                    Some(event) => self.on_event(event, stream),
+                    None => self.rewatch(true),
+                },
+                Msg::Rewatched(Ok(stream)) => {
+                    self.follow(stream);
+                    self.rebuild();
+                    true
+                }
+                Msg::Rewatched(Err(error)) => match error {
+                    Error::Closed | Error::AuthFailed => false,
+                    error => {
+                        tracing::warn!(%error, root = %self.shared.root, "curator cache could not watch again");
+                        self.rewatch(true)
+                    }
+                },
+                Msg::Data { path, seq, result } => {
+                    let go_on = self.on_data(path, seq, result);
+                    self.finished_read();
+                    go_on
+                }
+                Msg::Children { path, result } => {
+                    let go_on = self.on_children(path, result);
+                    self.finished_read();
+                    go_on
+                }
+                Msg::Timer => {
+                    self.timer = false;
+                    for read in std::mem::take(&mut self.retry) {
+                        match read {
+                            Read::Data(path) => self.read_data(path),
+                            Read::Children(path) => self.read_children(path),
+                        }
+                    }
+                    true
+                }
+            };
+            if !go_on {
+                break;
+            }
+        }
+        // Dropping the mux drops the watch stream, which removes the watch.
+        tracing::debug!(root = %self.shared.root, "curator cache stopped");
+    }
+
+    fn seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    fn follow(&mut self, mut stream: WatchStream) {
+        self.mux.push(async move {
+            let event = stream.next().await;
+            Msg::Watch(event, stream)
+        });
+    }
+
+    /// Adds the recursive watch again once connected (after a session loss); the tree is then
+    /// read again.
+    fn rewatch(&mut self, pause: bool) -> bool {
+        let client = self.client.clone();
+        let root = self.shared.root.clone();
+        self.mux.push(async move {
+            if pause {
+                client.sleep(Duration::from_millis(200)).await;
+            }
+            if let Err(error) = plumbing::wait_session(&client).await {
+                return Msg::Rewatched(Err(error));
+            }
+            Msg::Rewatched(
+                client
+                    .add_watch(&root, AddWatchMode::PersistentRecursive)
+                    .await,
+            )
+        });
+        true
+    }
+
+    fn on_event(&mut self, event: WatchEvent, stream: WatchStream) -> bool {
+        match event {
+            WatchEvent::Node(change) => {
+                self.follow(stream);
+                match change.event_type {
+                    EventType::NodeCreated | EventType::NodeDataChanged => {
+                        self.bump(&change.path);
+                        self.read_data(change.path);
+                    }
+                    EventType::NodeDeleted => {
+                        self.bump(&change.path);
+                        self.remove(&change.path);
+                    }
+                    // Recursive watches do not report child-list changes.
+                    EventType::NodeChildrenChanged => {}
+                }
+                true
+            }
+            WatchEvent::Resumed { .. } => {
+                // Whatever changed during the gap was not reported: read everything again.
+                self.follow(stream);
+                self.rebuild();
+                true
+            }
+            WatchEvent::Closed | WatchEvent::AuthFailed => false,
+            // The session was lost (or the watch removed by hand): watch again, then reload.
+            _ => self.rewatch(false),
+        }
+    }
+
+    /// Marks that an event for `path` was handled: reads sent before it are stale.
+    fn bump(&mut self, path: &str) {
+        let seq = self.seq();
+        if let Some(entry) = self.in_flight.get_mut(path) {
+            entry.last_event = seq;
+        }
+    }
+
+    /// Reads the whole tree again: every cached node's data, and the children of every node
+    /// reachable from the root (new nodes are read as they are found).
+    fn rebuild(&mut self) {
+        self.seen.clear();
+        let root = self.shared.root.clone();
+        let cached: Vec<String> = lock(&self.shared.storage).nodes.keys().cloned().collect();
+        self.seen.insert(root.clone());
+        self.read_data(root.clone());
+        self.read_children(root);
+        for path in cached {
+            if self.seen.insert(path.clone()) {
+                self.read_data(path);
+            }
+        }
+    }
+
+    fn read_data(&mut self, path: String) {
+        let seq = self.seq();
+        self.in_flight.entry(path.clone()).or_default().reads += 1;
+        self.outstanding += 1;
+        let client = self.client.clone();
+        self.mux.push(async move {
+            let result = client.get_data(&path).await;
+            Msg::Data { path, seq, result }
+        });
+    }
+
+    fn read_children(&mut self, path: String) {
+        self.outstanding += 1;
+        let client = self.client.clone();
+        self.mux.push(async move {
+            let result = client.get_children(&path).await;
+            Msg::Children { path, result }
+        });
+    }
+
+    fn finished_read(&mut self) {
+        self.outstanding -= 1;
+        if self.outstanding > 0 {
+            return;
+        }
+        self.seen.clear();
+        let mut storage = lock(&self.shared.storage);
+        if !storage.initialized {
+            storage.initialized = true;
+            drop(storage);
+            self.shared.hub.publish(CacheEvent::Initialized);
+        }
+    }
+
+    fn on_data(
+        &mut self,
+        path: String,
+        seq: u64,
+        result: std::result::Result<(Bytes, Stat), Error>,
+    ) -> bool {
+        let stale = {
+            let Some(entry) = self.in_flight.get_mut(&path) else {
+                return true;
+            };
+            entry.reads -= 1;
+            let stale = seq < entry.last_event || seq < entry.last_applied;
+            if !stale {
+                entry.last_applied = seq;
+            }
+            if entry.reads == 0 {
+                self.in_flight.remove(&path);
+            }
+            stale
+        };
+        if stale {
+            return true;
+        }
+        match result {
+            Ok((data, stat)) => {
+                self.put(NodeData { path, data, stat });
+                true
+            }
+            Err(Error::NoNode) => {
+                self.remove(&path);
+                true
+            }
+            Err(error) => self.failed(Read::Data(path), error),
+        }
+    }
+
+    fn on_children(
+        &mut self,
+        path: String,
+        result: std::result::Result<Vec<String>, Error>,
+    ) -> bool {
+        match result {
+            Ok(children) => {
+                for child in children {
+                    let child = join(&path, &child);
+                    if self.seen.insert(child.clone()) {
+                        self.read_data(child.clone());
+                    }
+                    self.read_children(child);
+                }
+                true
+            }
+            // The data read of the same node removes it.
+            Err(Error::NoNode) => true,
+            Err(error) => self.failed(Read::Children(path), error),
+        }
+    }
+
+    fn failed(&mut self, read: Read, error: Error) -> bool {
+        match error {
+            Error::Closed | Error::AuthFailed => false,
+            // The watch ends too: everything is read again on the new session.
+            Error::SessionExpired => true,
+            error if plumbing::is_transient(&error) => {
+                // After a reconnect the watch reports Resumed and everything is read again;
+                // a failure while connected is retried on its own.
+                if self.client.state().is_connected() {
+                    self.retry.push(read);
+                    if !self.timer {
+                        self.timer = true;
+                        let client = self.client.clone();
+                        self.mux.push(async move {
+                            client.sleep(Duration::from_millis(200)).await;
+                            Msg::Timer
+                        });
+                    }
+                }
+                true
+            }
+            error => {
+                let path = match &read {
+                    Read::Data(p) | Read::Children(p) => p.clone(),
+                };
+                tracing::warn!(%error, path, "curator cache could not read a node");
+                true
+            }
+        }
+    }
+
+    fn put(&mut self, node: NodeData) {
+        let event = {
+            let mut storage = lock(&self.shared.storage);
+            match storage.nodes.insert(node.path.clone(), node.clone()) {
+                None => Some(CacheEvent::Created(node)),
+                Some(old) if old.stat.mzxid != node.stat.mzxid => {
+                    Some(CacheEvent::Changed { old, new: node })
+                }
+                Some(_) => None,
+            }
+        };
+        if let Some(event) = event {
+            self.shared.hub.publish(event);
+        }
+    }
+
+    fn remove(&mut self, path: &str) {
+        let old = lock(&self.shared.storage).nodes.remove(path);
+        if let Some(old) = old {
+            self.shared.hub.publish(CacheEvent::Deleted(old));
+        }
+    }
+}

@@ -1,0 +1,880 @@
+//! kazoo's `TreeCache` (a port of Curator's `TreeCache`): an in-memory copy of a subtree,
+//! kept up to date with one-shot watches on every node, and its seven events.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use zk_client::{
+    Client, Error, EventType, OneshotWatch, RetryPolicy, SessionId, SessionState, Stat,
+    StateChange, StateStream, WatchEvent,
+};
+
+use crate::error::{RecipeError, Result};
+use crate::watchers::plumbing::{
+    self, ChildrenRead, DataRead, Events, ExistsRead, Hub, Mux, StopSignal, children_watched,
+    data_watched, exists_watched, join, lock, settled,
+};
+
+/// A cached node: its path, data and Stat (kazoo's `NodeData`, Curator's `ChildData`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeData {
+    /// The node's path (as the client sees it, chroot removed).
+    pub path: String,
+    /// The node's data.
+    pub data: Bytes,
+    /// The node's Stat.
+    pub stat: Stat,
+}
+
+/// The kind of a [`TreeEvent`], with kazoo's numbering (`TreeEvent.NODE_ADDED` is 0, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TreeEventType {
+    /// A node entered the cache (kazoo's `NODE_ADDED`).
+    NodeAdded = 0,
+    /// A cached node's data changed (kazoo's `NODE_UPDATED`).
+    NodeUpdated = 1,
+    /// A node left the cache (kazoo's `NODE_REMOVED`).
+    NodeRemoved = 2,
+    /// The connection was lost; the session may live on (kazoo's `CONNECTION_SUSPENDED`).
+    ConnectionSuspended = 3,
+    /// Connected again (kazoo's `CONNECTION_RECONNECTED`).
+    ConnectionReconnected = 4,
+    /// The session was lost (kazoo's `CONNECTION_LOST`).
+    ConnectionLost = 5,
+    /// The cache has loaded the whole tree (kazoo's `INITIALIZED`).
+    Initialized = 6,
+}
+
+/// What happened to a [`TreeCache`]: kazoo's `TreeEvent`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TreeEvent {
+    /// A node entered the cache: at the initial load, when created, or when it became
+    /// visible again.
+    NodeAdded(NodeData),
+    /// A cached node's data changed (its `mzxid` moved).
+    NodeUpdated(NodeData),
+    /// A node left the cache (deleted), with its last cached state.
+    NodeRemoved(NodeData),
+    /// The connection was lost; the session may live on.
+    ConnectionSuspended,
+    /// Connected again (to the same session, or to a new one after
+    /// [`ConnectionLost`](TreeEvent::ConnectionLost), after which the tree is read again).
+    ConnectionReconnected,
+    /// The session was lost; the tree is read again on the new session, and
+    /// [`Initialized`](TreeEvent::Initialized) follows once it has been.
+    ConnectionLost,
+    /// Every read of the initial load (or of the reload after a session loss) has completed.
+    Initialized,
+}
+
+impl TreeEvent {
+    /// The event's kind (kazoo's `event_type`).
+    pub fn event_type(&self) -> TreeEventType {
+        match self {
+            TreeEvent::NodeAdded(_) => TreeEventType::NodeAdded,
+            TreeEvent::NodeUpdated(_) => TreeEventType::NodeUpdated,
+            TreeEvent::NodeRemoved(_) => TreeEventType::NodeRemoved,
+            TreeEvent::ConnectionSuspended => TreeEventType::ConnectionSuspended,
+            TreeEvent::ConnectionReconnected => TreeEventType::ConnectionReconnected,
+            TreeEvent::ConnectionLost => TreeEventType::ConnectionLost,
+            TreeEvent::Initialized => TreeEventType::Initialized,
+        }
+    }
+
+    /// The node the event is about (kazoo's `event_data`), for node events.
+    pub fn event_data(&self) -> Option<&NodeData> {
+        match self {
+            TreeEvent::NodeAdded(d) | TreeEvent::NodeUpdated(d) | TreeEvent::NodeRemoved(d) => {
+                Some(d)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Where a cache is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lifecycle {
+    Latent,
+    Starting,
+    Started,
+    Closed,
+}
+
+/// Checks a lifecycle move to `Starting`.
+pub(crate) fn begin_start(state: &Mutex<Lifecycle>) -> Result<()> {
+    let mut state = lock(state);
+    match *state {
+        Lifecycle::Latent => {
+            *state = Lifecycle::Starting;
+            Ok(())
+        }
+        Lifecycle::Closed => Err(RecipeError::Inconsistent("the cache is closed".into())),
+        Lifecycle::Starting | Lifecycle::Started => Err(RecipeError::Inconsistent(
+            "the cache is already started".into(),
+        )),
+    }
+}
+
+/// The components of `path` below `root`; an error for paths outside the tree.
+pub(crate) fn relative<'a>(root: &str, path: &'a str) -> Result<Vec<&'a str>> {
+    let rest = if root == "/" {
+        path.strip_prefix('/')
+    } else if path == root {
+        Some("")
+    } else {
+        path.strip_prefix(root).and_then(|r| r.strip_prefix('/'))
+    };
+    match rest {
+        Some(rest) => Ok(rest.split('/').filter(|c| !c.is_empty()).collect()),
+        None => Err(RecipeError::Zk(Error::InvalidArgument(
+            "the path is outside of the cached tree",
+        ))),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NodeState {
+    Pending,
+    Live,
+    Dead,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Data,
+    Children,
+    Exists,
+}
+
+/// An armed watch: its key in the worker's mux and the read that set it.
+#[derive(Debug, Clone, Copy)]
+struct Armed {
+    key: u64,
+    seq: u64,
+}
+
+#[derive(Debug)]
+struct Node {
+    path: String,
+    parent: Option<u64>,
+    children: BTreeMap<String, u64>,
+    state: NodeState,
+    data: Option<NodeData>,
+    /// The newest read of each kind: results of older ones are dropped.
+    seqs: [u64; 3],
+    /// The watch of each kind.
+    watches: [Option<Armed>; 3],
+}
+
+impl Node {
+    fn new(path: String, parent: Option<u64>) -> Node {
+        Node {
+            path,
+            parent,
+            children: BTreeMap::new(),
+            state: NodeState::Pending,
+            data: None,
+            seqs: [0; 3],
+            watches: [None; 3],
+        }
+    }
+}
+
+fn slot(kind: Kind) -> usize {
+    match kind {
+        Kind::Data => 0,
+        Kind::Children => 1,
+        Kind::Exists => 2,
+    }
+}
+
+#[derive(Debug)]
+struct Tree {
+    nodes: HashMap<u64, Node>,
+    initialized: bool,
+    closed: bool,
+}
+
+const ROOT: u64 = 0;
+
+struct Shared {
+    root: String,
+    tree: Mutex<Tree>,
+    hub: Hub<TreeEvent>,
+    stop: Arc<StopSignal>,
+    lifecycle: Mutex<Lifecycle>,
+}
+
+impl Shared {
+    fn close(&self) {
+        *lock(&self.lifecycle) = Lifecycle::Closed;
+        self.stop.stop();
+        {
+            let mut tree = lock(&self.tree);
+            tree.closed = true;
+            tree.initialized = false;
+            tree.nodes.clear();
+        }
+        self.hub.close();
+    }
+}
+
+/// An in-memory copy of the subtree at a path, kept up to date: kazoo's `TreeCache` (a port
+/// of Curator's `TreeCache`).
+///
+/// [`start`](TreeCache::start) creates the root if missing (as kazoo does), then a task of
+/// the client's runtime reads every node with a data watch and a child watch, and follows
+/// the watches from then on. [`get_data`](TreeCache::get_data) and
+/// [`get_children`](TreeCache::get_children) answer from memory; [`events`](TreeCache::events)
+/// reports the seven kazoo events ([`TreeEvent`]).
+///
+/// Beyond kazoo: watches are kept across reconnects (the client re-registers them, so what
+/// changed while disconnected is reported), reads that failed for want of a connection are
+/// retried, results overtaken by a newer read are dropped, and after a session loss the whole
+/// tree is read again on the new session, then [`TreeEvent::Initialized`] is sent again.
+/// Every watch is removed by [`close`](TreeCache::close) (or dropping the cache). For large
+/// trees prefer [`CuratorCache`](crate::CuratorCache), which needs a single watch.
+///
+/// ```no_run
+/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// use zk_recipes::{TreeCache, TreeEvent};
+///
+/// let cache = TreeCache::new(&client, "/app/config");
+/// let mut events = cache.events(); // subscribe first: nothing is missed
+/// cache.start().await?;
+/// while let Some(event) = events.next().await {
+///     match event {
+///         TreeEvent::Initialized => break,
+///         TreeEvent::NodeAdded(node) => println!("{} = {:?}", node.path, node.data),
+///         _ => {}
+///     }
+/// }
+/// let limits = cache.get_data("/app/config/limits")?;
+/// let keys = cache.get_children("/app/config")?;
+/// # let _ = (limits, keys); Ok(()) }
+/// ```
+pub struct TreeCache {
+    client: Client,
+    shared: Arc<Shared>,
+    retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for TreeCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TreeCache")
+            .field("root", &self.shared.root)
+            .field("lifecycle", &*lock(&self.shared.lifecycle))
+            .finish_non_exhaustive()
+    }
+}
+
+impl TreeCache {
+    /// A cache of the subtree at `path`; nothing happens until [`start`](TreeCache::start).
+    pub fn new(client: &Client, path: &str) -> TreeCache {
+        let mut nodes = HashMap::new();
+        nodes.insert(ROOT, Node::new(path.to_owned(), None));
+        TreeCache {
+            client: client.clone(),
+            shared: Arc::new(Shared {
+                root: path.to_owned(),
+                tree: Mutex::new(Tree {
+                    nodes,
+                    initialized: false,
+                    closed: false,
+                }),
+                hub: Hub::default(),
+                stop: Arc::default(),
+                lifecycle: Mutex::new(Lifecycle::Latent),
+            }),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// How the root is created at start after a connection loss (default
+    /// [`RetryPolicy::default`]).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The root of the cached tree.
+    pub fn path(&self) -> &str {
+        &self.shared.root
+    }
+
+    /// Starts the cache: creates the root if missing, then loads and follows the tree in the
+    /// background. Only once: a second call, or a call after [`close`](TreeCache::close),
+    /// fails.
+    pub async fn start(&self) -> Result<()> {
+        begin_start(&self.shared.lifecycle)?;
+        let root = self.shared.root.clone();
+        let ensured = self
+            .client
+            .retry(&self.retry, || self.client.ensure_path(&root))
+            .await;
+        if let Err(error) = ensured {
+            let mut state = lock(&self.shared.lifecycle);
+            if *state == Lifecycle::Starting {
+                *state = Lifecycle::Latent;
+            }
+            return Err(error.into());
+        }
+        {
+            let mut state = lock(&self.shared.lifecycle);
+            if *state != Lifecycle::Starting {
+                return Err(RecipeError::Inconsistent("the cache is closed".into()));
+            }
+            *state = Lifecycle::Started;
+        }
+        let mut worker = Worker {
+            client: self.client.clone(),
+            shared: self.shared.clone(),
+            mux: Mux::default(),
+            next_seq: 1,
+            next_id: ROOT + 1,
+            outstanding: 0,
+            session: self.client.session_id(),
+            retry: Vec::new(),
+            timer: false,
+            reload_pending: false,
+        };
+        let stop = self.shared.stop.clone();
+        worker.mux.push(async move {
+            stop.stopped().await;
+            Msg::Stop
+        });
+        worker.watch_states(self.client.state_changes());
+        {
+            let shared = self.shared.clone();
+            let mut tree = lock(&shared.tree);
+            worker.on_created(&mut tree, ROOT);
+        }
+        self.client.spawn(worker.run());
+        Ok(())
+    }
+
+    /// Closes the cache for good: the tree is emptied, every watch removed, and event
+    /// subscriptions end (after the events already queued).
+    pub fn close(&self) {
+        self.shared.close();
+    }
+
+    /// Subscribes to the cache's events from now on. Subscribe before
+    /// [`start`](TreeCache::start) to see the initial load.
+    pub fn events(&self) -> Events<TreeEvent> {
+        self.shared.hub.subscribe()
+    }
+
+    /// Whether the initial load (or the reload after a session loss) has completed.
+    pub fn is_initialized(&self) -> bool {
+        lock(&self.shared.tree).initialized
+    }
+
+    fn find<T>(&self, path: &str, f: impl FnOnce(&Node) -> T) -> Result<Option<T>> {
+        let components = relative(&self.shared.root, path)?;
+        let tree = lock(&self.shared.tree);
+        let mut id = ROOT;
+        for component in components {
+            let Some(node) = tree.nodes.get(&id) else {
+                return Ok(None);
+            };
+            match node.children.get(component) {
+                Some(child) => id = *child,
+                None => return Ok(None),
+            }
+        }
+        Ok(tree.nodes.get(&id).map(f))
+    }
+
+    /// The cached data and Stat of the node at `path`; `None` if it is not in the cache (or
+    /// not loaded yet). Fails for a path outside the tree.
+    pub fn get_data(&self, path: &str) -> Result<Option<NodeData>> {
+        Ok(self.find(path, |node| node.data.clone())?.flatten())
+    }
+
+    /// The names of the cached children of the node at `path`; `None` if the node is not in
+    /// the cache. Fails for a path outside the tree.
+    pub fn get_children(&self, path: &str) -> Result<Option<BTreeSet<String>>> {
+        self.find(path, |node| node.children.keys().cloned().collect())
+    }
+}
+
+impl Drop for TreeCache {
+    fn drop(&mut self) {
+        self.shared.close();
+    }
+}
+
+enum Msg {
+    Stop,
+    State(Option<StateChange>, StateStream),
+    Data {
+        node: u64,
+        seq: u64,
+        result: DataRead,
+    },
+    Children {
+        node: u64,
+        seq: u64,
+        result: ChildrenRead,
+    },
+    Exists {
+        node: u64,
+        seq: u64,
+        result: ExistsRead,
+    },
+    Watch {
+        node: u64,
+        kind: Kind,
+        seq: u64,
+        event: WatchEvent,
+    },
+    Timer,
+}
+
+/// The background task: the only writer of the tree.
+struct Worker {
+    client: Client,
+    shared: Arc<Shared>,
+    mux: Mux<Msg>,
+    next_seq: u64,
+    next_id: u64,
+    /// Reads under way.
+    outstanding: usize,
+    session: Option<SessionId>,
+    /// Reads that failed for want of a connection, to do again.
+    retry: Vec<(u64, Kind)>,
+    timer: bool,
+    /// The session was lost and the reload on the new one has not begun: reads of the old
+    /// session finishing meanwhile do not make the cache initialized.
+    reload_pending: bool,
+}
+
+impl Worker {
+    async fn run(mut self) {
+        while let Some((_, msg)) = self.mux.next().await {
+            if self.shared.stop.is_stopped() {
+                break;
+            }
+            let shared = self.shared.clone();
+            let mut tree = lock(&shared.tree);
+            if tree.closed {
+                break;
+            }
+            let go_on = match msg {
+                Msg::Stop => false,
+                Msg::State(change, stream) => match change {
+                    Some(change) => {
+                        self.watch_states(stream);
+                        self.on_state(&mut tree, change)
+                    }
+                    None => false,
+                },
+                Msg::Data { node, seq, result } => {
+                    self.outstanding -= 1;
+                    let go_on = self.on_data(&mut tree, node, seq, result);
+                    self.check_initialized(&mut tree);
+                    go_on
+                }
+                Msg::Children { node, seq, result } => {
+                    self.outstanding -= 1;
+                    let go_on = self.on_children(&mut tree, node, seq, result);
+                    self.check_initialized(&mut tree);
+                    go_on
+                }
+                Msg::Exists { node, seq, result } => {
+                    self.outstanding -= 1;
+                    let go_on = self.on_exists(&mut tree, node, seq, result);
+                    self.check_initialized(&mut tree);
+                    go_on
+                }
+                Msg::Watch {
+                    node,
+                    kind,
+                    seq,
+                    event,
+                } => self.on_watch(&mut tree, node, kind, seq, event),
+                Msg::Timer => {
+                    self.timer = false;
+                    self.retry_reads(&mut tree);
+                    true
+                }
+            };
+            if !go_on {
+                break;
+            }
+        }
+        // Dropping the mux drops every watch (removing it) and every read under way (their
+        // tasks drop the watches they set).
+        tracing::debug!(root = %self.shared.root, "tree cache stopped");
+    }
+
+    fn watch_states(&mut self, mut stream: StateStream) {
+        self.mux.push(async move {
+            let change = stream.next().await;
+            Msg::State(change, stream)
+        });
+    }
+
+    fn seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    fn publish(&self, event: TreeEvent) {
+        self.shared.hub.publish(event);
+    }
+
+    fn check_initialized(&mut self, tree: &mut Tree) {
+        if self.outstanding == 0 && !tree.initialized && !self.reload_pending {
+            tree.initialized = true;
+            self.publish(TreeEvent::Initialized);
+        }
+    }
+
+    /// Issues a read of `kind` for `id` (which arms the matching watch).
+    fn read(&mut self, tree: &mut Tree, id: u64, kind: Kind) {
+        let seq = self.seq();
+        let Some(node) = tree.nodes.get_mut(&id) else {
+            return;
+        };
+        node.seqs[slot(kind)] = seq;
+        let path = node.path.clone();
+        self.outstanding += 1;
+        let client = &self.client;
+        match kind {
+            Kind::Data => {
+                let pending = data_watched(client, &path);
+                self.mux.push(async move {
+                    Msg::Data {
+                        node: id,
+                        seq,
+                        result: settled(pending.await),
+                    }
+                });
+            }
+            Kind::Children => {
+                let pending = children_watched(client, &path);
+                self.mux.push(async move {
+                    Msg::Children {
+                        node: id,
+                        seq,
+                        result: settled(pending.await),
+                    }
+                });
+            }
+            Kind::Exists => {
+                let pending = exists_watched(client, &path);
+                self.mux.push(async move {
+                    Msg::Exists {
+                        node: id,
+                        seq,
+                        result: settled(pending.await),
+                    }
+                });
+            }
+        }
+    }
+
+    /// Whether a result of `kind` for `id` read as `seq` is the newest read.
+    fn is_current(tree: &Tree, id: u64, kind: Kind, seq: u64) -> bool {
+        tree.nodes
+            .get(&id)
+            .is_some_and(|node| node.seqs[slot(kind)] == seq)
+    }
+
+    /// Keeps `watch` as the watch of `kind` for `id`, dropping the one it replaces.
+    fn arm(&mut self, tree: &mut Tree, id: u64, kind: Kind, seq: u64, watch: OneshotWatch) {
+        let Some(node) = tree.nodes.get_mut(&id) else {
+            return;
+        };
+        let key = self.mux.push(async move {
+            Msg::Watch {
+                node: id,
+                kind,
+                seq,
+                event: watch.await,
+            }
+        });
+        if let Some(old) = node.watches[slot(kind)].replace(Armed { key, seq }) {
+            self.mux.remove(old.key);
+        }
+    }
+
+    fn on_created(&mut self, tree: &mut Tree, id: u64) {
+        self.read(tree, id, Kind::Data);
+        self.read(tree, id, Kind::Children);
+    }
+
+    fn on_deleted(&mut self, tree: &mut Tree, id: u64) {
+        let Some(node) = tree.nodes.get_mut(&id) else {
+            return;
+        };
+        let children: Vec<u64> = std::mem::take(&mut node.children).into_values().collect();
+        let old_data = node.data.take();
+        let old_state = std::mem::replace(&mut node.state, NodeState::Dead);
+        let watches = std::mem::take(&mut node.watches);
+        let parent = node.parent;
+        let name = node.path.rsplit('/').next().unwrap_or_default().to_owned();
+        for armed in watches.into_iter().flatten() {
+            self.mux.remove(armed.key);
+        }
+        for child in children {
+            self.on_deleted(tree, child);
+        }
+        if old_state == NodeState::Live {
+            if let Some(data) = old_data {
+                self.publish(TreeEvent::NodeRemoved(data));
+            }
+        }
+        match parent {
+            // The root stays, watched for its creation.
+            None => self.read(tree, id, Kind::Exists),
+            Some(parent) => {
+                tree.nodes.remove(&id);
+                if let Some(parent) = tree.nodes.get_mut(&parent) {
+                    if parent.children.get(&name) == Some(&id) {
+                        parent.children.remove(&name);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles a failed read; `false` if the cache must stop.
+    fn failed(&mut self, tree: &Tree, id: u64, kind: Kind, error: Error) -> bool {
+        match error {
+            Error::Closed | Error::AuthFailed => false,
+            // Everything is read again on the new session.
+            Error::SessionExpired => true,
+            error if plumbing::is_transient(&error) => {
+                self.retry.push((id, kind));
+                if self.client.state().is_connected() {
+                    self.arm_timer();
+                }
+                true
+            }
+            error => {
+                let path = tree.nodes.get(&id).map(|n| n.path.clone());
+                tracing::warn!(%error, ?path, "tree cache could not read a node");
+                true
+            }
+        }
+    }
+
+    fn arm_timer(&mut self) {
+        if self.timer {
+            return;
+        }
+        self.timer = true;
+        let client = self.client.clone();
+        self.mux.push(async move {
+            client.sleep(std::time::Duration::from_millis(200)).await;
+            Msg::Timer
+        });
+    }
+
+    fn retry_reads(&mut self, tree: &mut Tree) {
+        for (id, kind) in std::mem::take(&mut self.retry) {
+            if tree.nodes.contains_key(&id) {
+                self.read(tree, id, kind);
+            }
+        }
+    }
+
+    fn on_data(&mut self, tree: &mut Tree, id: u64, seq: u64, result: DataRead) -> bool {
+        if !Self::is_current(tree, id, Kind::Data, seq) {
+            return true;
+        }
+        match result {
+            Ok((data, stat, watch)) => {
+                self.arm(tree, id, Kind::Data, seq, watch);
+                let Some(node) = tree.nodes.get_mut(&id) else {
+                    return true;
+                };
+                let new = NodeData {
+                    path: node.path.clone(),
+                    data,
+                    stat,
+                };
+                let old_state = std::mem::replace(&mut node.state, NodeState::Live);
+                let old = node.data.replace(new.clone());
+                if old_state == NodeState::Live {
+                    if old.map(|d| d.stat.mzxid) != Some(new.stat.mzxid) {
+                        self.publish(TreeEvent::NodeUpdated(new));
+                    }
+                } else {
+                    self.publish(TreeEvent::NodeAdded(new));
+                }
+                true
+            }
+            Err(Error::NoNode) => {
+                self.on_deleted(tree, id);
+                true
+            }
+            Err(error) => self.failed(tree, id, Kind::Data, error),
+        }
+    }
+
+    fn on_children(&mut self, tree: &mut Tree, id: u64, seq: u64, result: ChildrenRead) -> bool {
+        if !Self::is_current(tree, id, Kind::Children, seq) {
+            return true;
+        }
+        match result {
+            Ok((mut children, _, watch)) => {
+                self.arm(tree, id, Kind::Children, seq, watch);
+                children.sort_unstable();
+                let mut added = Vec::new();
+                if let Some(node) = tree.nodes.get(&id) {
+                    let path = node.path.clone();
+                    for name in children {
+                        if !node.children.contains_key(&name) {
+                            let child_path = join(&path, &name);
+                            added.push((name, child_path));
+                        }
+                    }
+                }
+                for (name, child_path) in added {
+                    let child = self.next_id;
+                    self.next_id += 1;
+                    tree.nodes.insert(child, Node::new(child_path, Some(id)));
+                    if let Some(node) = tree.nodes.get_mut(&id) {
+                        node.children.insert(name, child);
+                    }
+                    self.on_created(tree, child);
+                }
+                true
+            }
+            Err(Error::NoNode) => {
+                self.on_deleted(tree, id);
+                true
+            }
+            Err(error) => self.failed(tree, id, Kind::Children, error),
+        }
+    }
+
+    fn on_exists(&mut self, tree: &mut Tree, id: u64, seq: u64, result: ExistsRead) -> bool {
+        if !Self::is_current(tree, id, Kind::Exists, seq) {
+            return true;
+        }
+        match result {
+            Ok((Some(_), _)) => {
+                // Created meanwhile: load it (its reads set the watches it needs).
+                if let Some(node) = tree.nodes.get_mut(&id) {
+                    if node.state == NodeState::Dead {
+                        node.state = NodeState::Pending;
+                    }
+                }
+                self.on_created(tree, id);
+                true
+            }
+            Ok((None, watch)) => {
+                self.arm(tree, id, Kind::Exists, seq, watch);
+                true
+            }
+            Err(error) => self.failed(tree, id, Kind::Exists, error),
+        }
+    }
+
+    fn on_watch(
+        &mut self,
+        tree: &mut Tree,
+        id: u64,
+        kind: Kind,
+        seq: u64,
+        event: WatchEvent,
+    ) -> bool {
+        let Some(node) = tree.nodes.get_mut(&id) else {
+            return true;
+        };
+        match node.watches[slot(kind)] {
+            Some(armed) if armed.seq == seq => node.watches[slot(kind)] = None,
+            // A watch replaced meanwhile.
+            _ => return true,
+        }
+        match event {
+            WatchEvent::Node(change) => {
+                match change.event_type {
+                    EventType::NodeCreated => {
+                        if let Some(node) = tree.nodes.get_mut(&id) {
+                            if node.state == NodeState::Dead {
+                                node.state = NodeState::Pending;
+                            }
+                        }
+                        self.on_created(tree, id);
+                    }
+                    EventType::NodeDeleted => self.on_deleted(tree, id),
+                    EventType::NodeDataChanged => self.read(tree, id, Kind::Data),
+                    EventType::NodeChildrenChanged => self.read(tree, id, Kind::Children),
+                }
+                true
+            }
+            WatchEvent::Closed | WatchEvent::AuthFailed => false,
+            // Session lost: everything is read again on the new session. Removed: by hand,
+            // read again now to put it back.
+            WatchEvent::Removed => {
+                self.read(tree, id, kind);
+                true
+            }
+            _ => true,
+        }
+    }
+
+    fn on_state(&mut self, tree: &mut Tree, change: StateChange) -> bool {
+        match change.state {
+            SessionState::Suspended => self.publish(TreeEvent::ConnectionSuspended),
+            SessionState::Connected | SessionState::ConnectedReadOnly => {
+                let renewed = self.session.is_some() && change.session_id != self.session;
+                self.session = change.session_id;
+                self.publish(TreeEvent::ConnectionReconnected);
+                if renewed || self.reload_pending {
+                    // A new session: no watch survived; read the whole tree again.
+                    self.reload_pending = false;
+                    self.retry.clear();
+                    let ids: Vec<u64> = tree.nodes.keys().copied().collect();
+                    for id in ids {
+                        self.on_created(tree, id);
+                    }
+                } else {
+                    self.retry_reads(tree);
+                }
+            }
+            SessionState::Lost => {
+                tree.initialized = false;
+                self.reload_pending = true;
+                self.publish(TreeEvent::ConnectionLost);
+            }
+            SessionState::Closed | SessionState::AuthFailed => return false,
+            _ => {}
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_below_the_root() {
+        assert_eq!(relative("/a", "/a").unwrap(), Vec::<&str>::new());
+        assert_eq!(relative("/a", "/a/b/c").unwrap(), ["b", "c"]);
+        assert!(relative("/a", "/apple").is_err());
+        assert!(relative("/a", "/").is_err());
+        assert_eq!(relative("/", "/x/y").unwrap(), ["x", "y"]);
+        assert_eq!(relative("/", "/").unwrap(), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn event_types_keep_kazoo_numbers() {
+        assert_eq!(TreeEventType::NodeAdded as i32, 0);
+        assert_eq!(TreeEventType::Initialized as i32, 6);
+        assert_eq!(
+            TreeEvent::ConnectionLost.event_type(),
+            TreeEventType::ConnectionLost
+        );
+        assert_eq!(TreeEvent::Initialized.event_data(), None);
+    }
+}
