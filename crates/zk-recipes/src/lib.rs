@@ -10,6 +10,26 @@
 //! after a lost reply); a held lock, lease or leadership exposes a [`LostSignal`] and a
 //! [`FencingToken`]; sequence numbers are compared as integers across the signed 32-bit wrap
 //! ([`SequenceOrder`]).
+//!
+//! | recipe | kazoo | Curator | notes |
+//! |---|---|---|---|
+//! | [`Lock`], [`ReadLock`], [`WriteLock`] | `Lock`, `ReadLock`, `WriteLock` | — | `__lock__`/`__rlock__` nodes; [`LockGuard`] with fencing token and lost signal |
+//! | [`InterProcessMutex`] | — | `InterProcessMutex` | `_c_<uuid>-lock-` nodes |
+//! | [`Semaphore`] | `Semaphore` | — | pool data = max leases, `<path>-__lock__` sibling lock |
+//! | [`Election`] | `Election` | — | a lock whose holder leads: `run`, `lead`, `contenders` |
+//! | [`LeaderLatch`] | — | `LeaderLatch` | `_c_<uuid>-latch-` nodes |
+//! | [`NonBlockingLease`], [`MultiNonBlockingLease`] | `NonBlockingLease`, `MultiNonBlockingLease` | — | byte-identical `lease_holder` JSON |
+//! | [`SetPartitioner`] | `SetPartitioner` | — | allocating → acquired → release / failure |
+//! | [`Queue`], [`LockingQueue`] | `Queue`, `LockingQueue` | — | `entry-` nodes with priorities; `put_all` in one transaction |
+//! | [`Barrier`], [`DoubleBarrier`] | `Barrier`, `DoubleBarrier` | — | |
+//! | [`Counter`] | `Counter` | `SharedCount` (`Counter::curator`) | text, or 4-byte big-endian |
+//! | [`Party`], [`ShallowParty`] | `Party`, `ShallowParty` | — | |
+//! | [`DataWatch`], [`ChildrenWatch`], [`PatientChildrenWatch`] | `DataWatch`, `ChildrenWatch`, `PatientChildrenWatch` | — | async iterators; one watch each |
+//! | [`TreeCache`] | `TreeCache` | `TreeCache` | kazoo's seven events |
+//! | [`CuratorCache`] | — | `CuratorCache` | one persistent recursive watch, for large trees |
+//!
+//! From synchronous code, run any recipe with `zk_client_blocking::block_on` on the blocking
+//! client's [`async_client`](https://docs.rs/zk-client-blocking).
 
 #![forbid(unsafe_code)]
 
