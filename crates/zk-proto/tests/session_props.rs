@@ -413,15 +413,25 @@ impl World {
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+/// How many cases each property runs.
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 1000,
+        ..ProptestConfig::default()
+    }
+}
 
-    #[test]
-    fn arbitrary_interleavings_keep_every_promise(
+// The lock is held around the whole property, not each case: proptest generates its inputs
+// outside the case body, and those allocations must not land inside another test's capped
+// section (the cap is process-wide).
+
+#[test]
+fn arbitrary_interleavings_keep_every_promise() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    proptest!(config(), |(
         seed in any::<u64>(),
         actions in prop::collection::vec(action(), 1..80),
-    ) {
-        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    )| {
         let mut world = World::new(seed);
         for action in actions {
             world.apply(action);
@@ -437,13 +447,15 @@ proptest! {
         prop_assert_eq!(completed, issued, "every request completes exactly once");
         prop_assert!(world.completed.values().all(|c| *c == 1));
         prop_assert_eq!(world.session.watch_count(), 0);
-    }
+    });
+}
 
-    #[test]
-    fn arbitrary_bytes_after_the_handshake_never_panic(
+#[test]
+fn arbitrary_bytes_after_the_handshake_never_panic() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    proptest!(config(), |(
         chunks in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..1024), 1..16),
-    ) {
-        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    )| {
         let mut world = World::new(1);
         world.apply(Action::AnswerConnect(true));
         world.apply(Action::Accept(false));
@@ -451,7 +463,7 @@ proptest! {
         for chunk in chunks {
             world.apply(Action::Garbage(chunk));
         }
-    }
+    });
 }
 
 #[test]
