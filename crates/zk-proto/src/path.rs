@@ -30,24 +30,35 @@ fn check(path: &str, sequential: bool) -> Result<(), &'static str> {
     if path.ends_with('/') && !sequential {
         return Err("path must not end with '/'");
     }
-    let body = &path[1..];
-    let components: Vec<&str> = body.split('/').collect();
-    let last = components.len() - 1;
-    for (i, component) in components.iter().enumerate() {
+    // Without collecting anything (this runs for every request): the components, then the
+    // characters. Component errors take precedence, as in `PathUtils`.
+    let bytes = path.as_bytes();
+    let mut start = 1;
+    while start <= bytes.len() {
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'/')
+            .map_or(bytes.len(), |p| start + p);
+        let component = &bytes[start..end];
         // With a sequential create the last component gets a suffix, so an empty or dotted
         // last component becomes a real name.
-        let gets_suffix = sequential && i == last;
-        if component.is_empty() && !gets_suffix {
-            return Err("empty path component ('//')");
+        let gets_suffix = sequential && end == bytes.len();
+        if !gets_suffix {
+            if component.is_empty() {
+                return Err("empty path component ('//')");
+            }
+            if component == b"." || component == b".." {
+                return Err("relative path component ('.' or '..')");
+            }
         }
-        if (*component == "." || *component == "..") && !gets_suffix {
-            return Err("relative path component ('.' or '..')");
-        }
+        start = end + 1;
     }
-    for ch in path.chars() {
-        if invalid_char(ch) {
-            return Err("invalid character");
-        }
+    // Printable ASCII is always valid; checked without branches per byte.
+    let printable = bytes
+        .iter()
+        .fold(true, |ok, &b| ok & (0x20..0x7F).contains(&b));
+    if !printable && path.chars().any(invalid_char) {
+        return Err("invalid character");
     }
     Ok(())
 }
@@ -105,6 +116,15 @@ impl Chroot {
                 out.push_str(client_path);
                 Cow::Owned(out)
             }
+        }
+    }
+
+    /// Like [`to_server`](Chroot::to_server), taking and returning an owned string: without a
+    /// chroot the string is moved, not copied.
+    pub fn to_server_owned(&self, client_path: String) -> String {
+        match &self.root {
+            None => client_path,
+            Some(_) => self.to_server(&client_path).into_owned(),
         }
     }
 

@@ -221,7 +221,7 @@ impl Session {
         result: Result<Response, Error>,
         watch: Option<WatchId>,
     ) {
-        self.requests.deadlines.remove(&(deadline, id));
+        self.requests.deadlines.remove(deadline, id);
         self.outputs
             .push_back(Output::Complete { id, result, watch });
     }

@@ -369,7 +369,7 @@ impl Session {
         if let Some(cred) = self.auth.credentials[slot].as_mut() {
             cred.waiters.push((id, deadline));
         }
-        self.requests.deadlines.insert((deadline, id));
+        self.requests.deadlines.insert(deadline, id);
         if matches!(self.phase, Phase::Connected { .. }) {
             self.queue_auth_packet(slot, now);
         }
@@ -512,7 +512,7 @@ impl Session {
     }
 
     fn enqueue(&mut self, id: RequestId, prepared: Prepared, deadline: Instant) {
-        self.requests.deadlines.insert((deadline, id));
+        self.requests.deadlines.insert(deadline, id);
         self.requests.queued.push_back(Queued {
             id,
             prepared,

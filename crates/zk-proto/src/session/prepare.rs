@@ -133,6 +133,27 @@ impl Preparer<'_> {
         Ok(self.chroot.to_server(path).into_owned())
     }
 
+    /// [`path`](Self::path) for an owned path: moved, not copied, when there is no chroot.
+    fn owned_path(&self, path: String) -> Result<String, Error> {
+        validate_path(&path, false)?;
+        Ok(self.chroot.to_server_owned(path))
+    }
+
+    /// The server path, and the watch to register on success: the client path is copied only
+    /// when a watch needs it.
+    fn watched(
+        &self,
+        path: String,
+        watch: bool,
+        kind: WatchKind,
+    ) -> Result<(String, WatchAction), Error> {
+        if watch {
+            Ok((self.path(&path)?, WatchAction::Register(kind, path)))
+        } else {
+            Ok((self.owned_path(path)?, WatchAction::None))
+        }
+    }
+
     fn build(&self, request: Request) -> Result<Prepared, Error> {
         let simple = |op, body, reply| Prepared {
             op,
@@ -149,42 +170,47 @@ impl Preparer<'_> {
                 mode,
                 with_stat,
             } => {
-                let (op, body) = self.create(&path, data, acl, mode, with_stat)?;
+                let (op, body) = self.create(path, data, acl, mode, with_stat)?;
                 let with_stat = op != OpCode::Create;
                 simple(op, body, ReplyKind::Create { with_stat })
             }
             Request::Delete { path, version } => simple(
                 OpCode::Delete,
                 Body::Delete(DeleteRequest {
-                    path: self.path(&path)?,
+                    path: self.owned_path(path)?,
                     version: version.unwrap_or(-1),
                 }),
                 ReplyKind::Done,
             ),
-            Request::Exists { path, watch } => Prepared {
-                op: OpCode::Exists,
-                body: Body::PathWatch(PathWatchRequest {
-                    path: self.path(&path)?,
-                    watch,
-                }),
-                reply: ReplyKind::Exists,
-                watch: if watch {
-                    WatchAction::RegisterExists(path)
-                } else {
-                    WatchAction::None
-                },
-                client_path: None,
-            },
-            Request::GetData { path, watch } => Prepared {
-                op: OpCode::GetData,
-                body: Body::PathWatch(PathWatchRequest {
-                    path: self.path(&path)?,
-                    watch,
-                }),
-                reply: ReplyKind::Data,
-                watch: register_if(watch, WatchKind::Data, path),
-                client_path: None,
-            },
+            Request::Exists { path, watch } => {
+                let (server_path, action) = self.watched(path, watch, WatchKind::Exist)?;
+                Prepared {
+                    op: OpCode::Exists,
+                    body: Body::PathWatch(PathWatchRequest {
+                        path: server_path,
+                        watch,
+                    }),
+                    reply: ReplyKind::Exists,
+                    watch: match action {
+                        WatchAction::Register(_, path) => WatchAction::RegisterExists(path),
+                        other => other,
+                    },
+                    client_path: None,
+                }
+            }
+            Request::GetData { path, watch } => {
+                let (server_path, action) = self.watched(path, watch, WatchKind::Data)?;
+                Prepared {
+                    op: OpCode::GetData,
+                    body: Body::PathWatch(PathWatchRequest {
+                        path: server_path,
+                        watch,
+                    }),
+                    reply: ReplyKind::Data,
+                    watch: action,
+                    client_path: None,
+                }
+            }
             Request::SetData {
                 path,
                 data,
@@ -192,7 +218,7 @@ impl Preparer<'_> {
             } => simple(
                 OpCode::SetData,
                 Body::SetData(SetDataRequest {
-                    path: self.path(&path)?,
+                    path: self.owned_path(path)?,
                     data: Some(data),
                     version: version.unwrap_or(-1),
                 }),
@@ -218,20 +244,23 @@ impl Preparer<'_> {
                 path,
                 watch,
                 with_stat,
-            } => Prepared {
-                op: if with_stat {
-                    OpCode::GetChildren2
-                } else {
-                    OpCode::GetChildren
-                },
-                body: Body::PathWatch(PathWatchRequest {
-                    path: self.path(&path)?,
-                    watch,
-                }),
-                reply: ReplyKind::Children { with_stat },
-                watch: register_if(watch, WatchKind::Child, path),
-                client_path: None,
-            },
+            } => {
+                let (server_path, action) = self.watched(path, watch, WatchKind::Child)?;
+                Prepared {
+                    op: if with_stat {
+                        OpCode::GetChildren2
+                    } else {
+                        OpCode::GetChildren
+                    },
+                    body: Body::PathWatch(PathWatchRequest {
+                        path: server_path,
+                        watch,
+                    }),
+                    reply: ReplyKind::Children { with_stat },
+                    watch: action,
+                    client_path: None,
+                }
+            }
             Request::Sync { path } => Prepared {
                 op: OpCode::Sync,
                 body: Body::Path(PathRequest {
@@ -377,14 +406,14 @@ impl Preparer<'_> {
     /// TTL nodes createTTL; create with a container flag would silently make a plain node.
     fn create(
         &self,
-        path: &str,
+        path: String,
         data: Bytes,
         acl: Vec<Acl>,
         mode: CreateMode,
         with_stat: bool,
     ) -> Result<(OpCode, Body), Error> {
-        validate_path(path, mode.is_sequential())?;
-        let server_path = self.chroot.to_server(path).into_owned();
+        validate_path(&path, mode.is_sequential())?;
+        let server_path = self.chroot.to_server_owned(path);
         let acl = non_empty(acl)?;
         if let Some(ttl) = mode.ttl() {
             self.caps.require(OpCode::CreateTtl)?;
@@ -423,7 +452,7 @@ impl Preparer<'_> {
                 data,
                 acl,
                 mode,
-            } => self.create(&path, data, acl, mode, false)?,
+            } => self.create(path, data, acl, mode, false)?,
             MultiOp::Delete { path, version } => (
                 OpCode::Delete,
                 Body::Delete(DeleteRequest {
