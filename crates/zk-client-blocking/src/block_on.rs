@@ -33,7 +33,7 @@ impl Wake for Unparker {
 /// # Ok(()) }
 /// ```
 pub fn block_on<F: Future>(future: F) -> F::Output {
-    let waker = Waker::from(Arc::new(Unparker(thread::current())));
+    let waker = thread_waker();
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
     loop {
@@ -44,11 +44,20 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     }
 }
 
+/// The calling thread's waker, made once per thread: every blocking call uses `block_on`, and
+/// this keeps it from allocating a waker per call.
+fn thread_waker() -> Waker {
+    thread_local! {
+        static WAKER: Waker = Waker::from(Arc::new(Unparker(thread::current())));
+    }
+    WAKER.with(Waker::clone)
+}
+
 /// Like [`block_on`], giving up after `timeout`: `None` if the future had not completed. The
 /// future is dropped then (a request it made still completes, unobserved).
 pub fn block_on_timeout<F: Future>(future: F, timeout: Duration) -> Option<F::Output> {
     let deadline = Instant::now() + timeout;
-    let waker = Waker::from(Arc::new(Unparker(thread::current())));
+    let waker = thread_waker();
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
     loop {

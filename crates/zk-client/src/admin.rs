@@ -20,7 +20,7 @@ impl Client {
     /// The ensemble's dynamic configuration (`/zookeeper/config`: `server.N=...` lines and
     /// `version=...`; empty on a standalone server) and its Stat.
     pub async fn get_config(&self) -> Result<(Bytes, Stat), Error> {
-        match self.execute(Request::GetConfig { watch: false }).await? {
+        match self.send(Request::GetConfig { watch: false }).await? {
             Response::Data { data, stat } => Ok((data, stat)),
             _ => Err(Error::MarshallingError),
         }
@@ -54,7 +54,7 @@ impl Client {
             new_members: new_members.map(str::to_owned),
             from_config,
         };
-        match self.execute(request).await? {
+        match self.send(request).await? {
             Response::Data { data, stat } => Ok((data, stat)),
             _ => Err(Error::MarshallingError),
         }

@@ -90,6 +90,18 @@ impl Client {
         wait(submitted.reply).await.map(|(response, _)| response)
     }
 
+    /// Submits `request` now and returns a future of its outcome that holds nothing but the
+    /// reply slot. Every operation goes through it, so that their futures stay small (the
+    /// request is not kept in the future until its first poll, as an `async fn` argument is).
+    pub(crate) fn send(&self, request: Request) -> Sent {
+        Sent(
+            self.shared
+                .submit(request, self.deadline(), WatchWanted::No)
+                .map(|submitted| submitted.reply)
+                .map_err(Some),
+        )
+    }
+
     /// Submits a request that leaves a one-shot watch.
     pub(crate) async fn execute_watched(
         &self,
@@ -252,7 +264,26 @@ impl Client {
     }
 }
 
+/// The outcome of a request submitted by [`Client::send`].
+pub(crate) struct Sent(Result<crate::completion::ReplyFuture, Option<Error>>);
+
+impl std::future::Future for Sent {
+    type Output = Result<Response, Error>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        match &mut self.0 {
+            Ok(reply) => std::pin::Pin::new(reply)
+                .poll(cx)
+                .map(|reply| reply.map(|(response, _)| response)),
+            Err(err) => std::task::Poll::Ready(Err(err.take().unwrap_or(Error::Closed))),
+        }
+    }
+}
+
 /// Awaits a reply; a vanished driver means the client is gone.
-pub(crate) async fn wait(rx: flume::Receiver<Reply>) -> Reply {
-    rx.recv_async().await.unwrap_or(Err(Error::Closed))
+pub(crate) async fn wait(rx: crate::completion::ReplyFuture) -> Reply {
+    rx.await
 }

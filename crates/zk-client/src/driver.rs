@@ -16,8 +16,11 @@ use crate::shared::Shared;
 /// A connection attempt under way.
 type Attempt = BoxFuture<'static, io::Result<Box<dyn Transport>>>;
 
-/// How much is read from the transport at a time.
-const READ_CHUNK: usize = 64 * 1024;
+/// How much is read from the transport at a time, at first: enough for an idle or lightly
+/// used session, so that a process with many sessions stays small.
+const READ_CHUNK_MIN: usize = 4 * 1024;
+/// The most read at a time: the buffer doubles up to this whenever a read fills it.
+const READ_CHUNK_MAX: usize = 64 * 1024;
 
 pub(crate) struct Driver {
     shared: Arc<Shared>,
@@ -27,7 +30,11 @@ pub(crate) struct Driver {
     out: Vec<u8>,
     written: usize,
     flush_pending: bool,
-    read_buf: Box<[u8]>,
+    read_buf: Vec<u8>,
+    /// Bytes at the start of `read_buf` not yet given to the session.
+    unread: usize,
+    /// Callers whose replies were delivered under the lock, woken after it is released.
+    wake: Vec<std::task::Waker>,
     /// The armed timer. It is re-armed only when the session wants an earlier wake-up; a later
     /// one simply fires early and is re-armed then, which saves an allocation per send.
     sleep: Option<(Instant, BoxFuture<'static, ()>)>,
@@ -43,7 +50,9 @@ impl Driver {
             out: Vec::new(),
             written: 0,
             flush_pending: false,
-            read_buf: vec![0; READ_CHUNK].into_boxed_slice(),
+            read_buf: vec![0; READ_CHUNK_MIN],
+            unread: 0,
+            wake: Vec::new(),
             sleep: None,
             span: tracing::info_span!("zk_session"),
         }
@@ -51,6 +60,7 @@ impl Driver {
 
     fn drop_stream(&mut self) {
         self.stream = None;
+        self.unread = 0;
         self.out.clear();
         self.written = 0;
         self.flush_pending = false;
@@ -83,7 +93,8 @@ impl Driver {
         true
     }
 
-    /// Reads what the transport has, once.
+    /// Reads what the transport has, once; the bytes go to the session in `service_session`,
+    /// under the same lock as everything else of this round.
     fn poll_read(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
         let Some((conn, stream)) = self.stream.as_mut() else {
             return false;
@@ -92,10 +103,11 @@ impl Driver {
         match Pin::new(&mut **stream).poll_read(cx, &mut self.read_buf) {
             Poll::Pending => false,
             Poll::Ready(Ok(n)) if n > 0 => {
-                self.shared
-                    .lock()
-                    .session
-                    .handle_data(conn, &self.read_buf[..n], now);
+                self.unread = n;
+                if n == self.read_buf.len() && n < READ_CHUNK_MAX {
+                    // A busy connection: read more at a time (fewer reads per reply).
+                    self.read_buf.resize(n * 2, 0);
+                }
                 true
             }
             Poll::Ready(result) => {
@@ -107,12 +119,28 @@ impl Driver {
         }
     }
 
-    /// Fires due timers, delivers outputs and takes bytes to send. Returns (progress, the next
-    /// timer, whether the session is finished).
+    /// Feeds what was read, fires due timers, delivers outputs and takes bytes to send, all
+    /// under one lock; then wakes the callers whose replies it delivered. Returns (progress,
+    /// the next timer, whether the session is finished).
     fn service_session(&mut self, now: Instant) -> (bool, Option<Instant>, bool) {
+        let result = self.service_locked(now);
+        for waker in self.wake.drain(..) {
+            waker.wake();
+        }
+        result
+    }
+
+    fn service_locked(&mut self, now: Instant) -> (bool, Option<Instant>, bool) {
         let mut progress = false;
         let shared = self.shared.clone();
         let mut st = shared.lock();
+        if self.unread > 0 {
+            if let Some((conn, _)) = &self.stream {
+                st.session
+                    .handle_data(*conn, &self.read_buf[..self.unread], now);
+            }
+            self.unread = 0;
+        }
         if st.session.poll_timeout().is_some_and(|at| at <= now) {
             st.session.handle_timeout(now);
         }
@@ -148,7 +176,7 @@ impl Driver {
                         self.connecting = None;
                     }
                 }
-                other => st.dispatch(other, now),
+                other => st.dispatch(other, now, &mut self.wake),
             }
         }
         if self.stream.is_some() && self.written == self.out.len() {

@@ -43,6 +43,7 @@
 
 mod admin;
 mod client;
+mod completion;
 mod config;
 mod driver;
 mod multi;

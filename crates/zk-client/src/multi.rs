@@ -123,7 +123,7 @@ impl Transaction {
 
     /// Runs the transaction. On success, one result per operation, in order.
     pub async fn commit(self) -> Result<Vec<MultiResult>, TransactionError> {
-        let response = self.client.execute(Request::Multi(self.ops)).await;
+        let response = self.client.send(Request::Multi(self.ops)).await;
         match response {
             Ok(Response::Multi(results)) => match first_error(&results) {
                 None => Ok(results),
@@ -159,7 +159,7 @@ impl Client {
     /// Runs several reads in one round trip (multiRead, 3.6+). Not atomic: each read succeeds
     /// or fails on its own. No watches are set.
     pub async fn multi_read(&self, ops: Vec<ReadOp>) -> Result<Vec<ReadResult>, Error> {
-        match self.execute(Request::MultiRead(ops)).await? {
+        match self.send(Request::MultiRead(ops)).await? {
             Response::MultiRead(results) => Ok(results),
             _ => Err(Error::MarshallingError),
         }

@@ -72,8 +72,17 @@ fn unexpected(response: Response) -> Error {
 impl Client {
     /// Creates a persistent node with the default ACL; returns its path.
     pub async fn create(&self, path: &str, data: impl Into<Bytes>) -> Result<String, Error> {
-        self.create_with(path, data, &CreateOptions::default())
-            .await
+        let request = Request::Create {
+            path: path.to_owned(),
+            data: data.into(),
+            acl: self.default_acl().to_vec(),
+            mode: CreateMode::Persistent,
+            with_stat: false,
+        };
+        match self.send(request).await? {
+            Response::Created { path, .. } => Ok(path),
+            other => Err(unexpected(other)),
+        }
     }
 
     /// Creates a node with `options`; returns its path (with the sequence suffix, if any).
@@ -106,24 +115,36 @@ impl Client {
         options: &CreateOptions,
         with_stat: bool,
     ) -> Result<(String, Option<Stat>), Error> {
-        let acl = options
-            .acl
-            .clone()
-            .unwrap_or_else(|| self.default_acl().to_vec());
-        let request = |acl: Vec<Acl>| Request::Create {
+        // The ACL is copied once per attempt (the request owns it). The retry with parents is
+        // boxed, so that the future of the common case stays small.
+        let acl = || {
+            options
+                .acl
+                .as_deref()
+                .unwrap_or(self.default_acl())
+                .to_vec()
+        };
+        let request = |data: Bytes| Request::Create {
             path: path.to_owned(),
-            data: data.clone(),
-            acl,
+            data,
+            acl: acl(),
             mode: options.mode,
             with_stat,
         };
-        let result = self.execute(request(acl.clone())).await;
-        let response = match result {
-            Err(Error::NoNode) if options.make_parents => {
-                self.ensure_path_with_acl(parent_of(path), &acl).await?;
-                self.execute(request(acl)).await?
+        let response = if options.make_parents {
+            let retry = data.clone();
+            match self.send(request(data)).await {
+                Err(Error::NoNode) => {
+                    Box::pin(async {
+                        self.ensure_path_with_acl(parent_of(path), &acl()).await?;
+                        self.send(request(retry)).await
+                    })
+                    .await?
+                }
+                other => other?,
             }
-            other => other?,
+        } else {
+            self.send(request(data)).await?
         };
         match response {
             Response::Created { path, stat } => Ok((path, stat)),
@@ -156,7 +177,7 @@ impl Client {
                 mode: CreateMode::Persistent,
                 with_stat: false,
             };
-            match self.execute(request).await {
+            match self.send(request).await {
                 Ok(_) | Err(Error::NodeExists) => {}
                 Err(err) => return Err(err),
             }
@@ -166,7 +187,7 @@ impl Client {
 
     /// Deletes a node; `version` must match its data version if given.
     pub async fn delete(&self, path: &str, version: Option<i32>) -> Result<(), Error> {
-        self.execute(Request::Delete {
+        self.send(Request::Delete {
             path: path.to_owned(),
             version,
         })
@@ -207,7 +228,7 @@ impl Client {
 
     /// The node's Stat, or `None` if it does not exist.
     pub async fn exists(&self, path: &str) -> Result<Option<Stat>, Error> {
-        match self.execute(Request::exists(path)).await? {
+        match self.send(Request::exists(path)).await? {
             Response::Exists(stat) => Ok(stat),
             other => Err(unexpected(other)),
         }
@@ -228,7 +249,7 @@ impl Client {
 
     /// The node's data (a zero-copy slice of the reply) and Stat.
     pub async fn get_data(&self, path: &str) -> Result<(Bytes, Stat), Error> {
-        match self.execute(Request::get_data(path)).await? {
+        match self.send(Request::get_data(path)).await? {
             Response::Data { data, stat } => Ok((data, stat)),
             other => Err(unexpected(other)),
         }
@@ -260,7 +281,7 @@ impl Client {
             data: data.into(),
             version,
         };
-        match self.execute(request).await? {
+        match self.send(request).await? {
             Response::Stat(stat) => Ok(stat),
             other => Err(unexpected(other)),
         }
@@ -268,7 +289,7 @@ impl Client {
 
     /// The names of the node's children, in no particular order.
     pub async fn get_children(&self, path: &str) -> Result<Vec<String>, Error> {
-        match self.execute(Request::get_children(path)).await? {
+        match self.send(Request::get_children(path)).await? {
             Response::Children { children, .. } => Ok(children),
             other => Err(unexpected(other)),
         }
@@ -281,7 +302,7 @@ impl Client {
             watch: false,
             with_stat: true,
         };
-        match self.execute(request).await? {
+        match self.send(request).await? {
             Response::Children {
                 children,
                 stat: Some(stat),
@@ -318,7 +339,7 @@ impl Client {
         let request = Request::CountDescendants {
             path: path.to_owned(),
         };
-        match self.execute(request).await? {
+        match self.send(request).await? {
             Response::Count(n) => Ok(n),
             other => Err(unexpected(other)),
         }
@@ -330,7 +351,7 @@ impl Client {
         let request = Request::GetEphemerals {
             prefix: prefix.to_owned(),
         };
-        match self.execute(request).await? {
+        match self.send(request).await? {
             Response::Ephemerals(paths) => Ok(paths),
             other => Err(unexpected(other)),
         }
@@ -341,7 +362,7 @@ impl Client {
         let request = Request::GetAcl {
             path: path.to_owned(),
         };
-        match self.execute(request).await? {
+        match self.send(request).await? {
             Response::Acl { acl, stat } => Ok((acl, stat)),
             other => Err(unexpected(other)),
         }
@@ -359,7 +380,7 @@ impl Client {
             acl,
             version,
         };
-        match self.execute(request).await? {
+        match self.send(request).await? {
             Response::Stat(stat) => Ok(stat),
             other => Err(unexpected(other)),
         }
@@ -368,7 +389,7 @@ impl Client {
     /// Brings the connected server up to date with the leader for `path`, so that a following
     /// read sees every write committed before the sync.
     pub async fn sync(&self, path: &str) -> Result<(), Error> {
-        self.execute(Request::Sync {
+        self.send(Request::Sync {
             path: path.to_owned(),
         })
         .await
@@ -393,7 +414,7 @@ impl Client {
         path: &str,
         watcher_type: WatcherType,
     ) -> Result<(), Error> {
-        self.execute(Request::RemoveAllWatches {
+        self.send(Request::RemoveAllWatches {
             path: path.to_owned(),
             watcher_type,
         })
@@ -404,7 +425,7 @@ impl Client {
     /// Whether this connection holds a watch of `watcher_type` on `path` on the server; fails
     /// with `NoWatcher` if not (3.5+).
     pub async fn check_watches(&self, path: &str, watcher_type: WatcherType) -> Result<(), Error> {
-        self.execute(Request::CheckWatches {
+        self.send(Request::CheckWatches {
             path: path.to_owned(),
             watcher_type,
         })
@@ -414,7 +435,7 @@ impl Client {
 
     /// The identities this connection is authenticated as (3.7+).
     pub async fn who_am_i(&self) -> Result<Vec<ClientInfo>, Error> {
-        match self.execute(Request::WhoAmI).await? {
+        match self.send(Request::WhoAmI).await? {
             Response::WhoAmI(ids) => Ok(ids),
             other => Err(unexpected(other)),
         }

@@ -5,6 +5,7 @@
 //! user code ever runs under the lock: results leave through channels.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Waker;
 use std::time::Instant;
@@ -14,29 +15,43 @@ use zk_proto::{
     StateChange, WatchEvent, WatchId,
 };
 
+use crate::completion::{Completions, ReplyFuture};
 use crate::runtime::{Runtime, TransportLayer};
 
 /// A request's outcome, with the watcher it registered.
 pub(crate) type Reply = Result<(Response, Option<WatchId>), Error>;
 
 /// Wakes the driver when a handle queued work for it.
+///
+/// Only the first notification after the driver last looked wakes it: a burst of submissions
+/// while it is already due to run costs one wake-up, not one each.
 #[derive(Default)]
 pub(crate) struct Notify {
     waker: Mutex<Option<Waker>>,
+    /// A wake-up was sent since the driver last called [`register`](Notify::register).
+    notified: AtomicBool,
 }
 
 impl Notify {
     /// Called by the driver at the start of every poll, before it looks at the session, so a
     /// notification sent after that look wakes it again.
     pub(crate) fn register(&self, waker: &Waker) {
-        let mut slot = self.waker.lock().unwrap_or_else(|e| e.into_inner());
-        match slot.as_ref() {
-            Some(current) if current.will_wake(waker) => {}
-            _ => *slot = Some(waker.clone()),
+        {
+            let mut slot = self.waker.lock().unwrap_or_else(|e| e.into_inner());
+            match slot.as_ref() {
+                Some(current) if current.will_wake(waker) => {}
+                _ => *slot = Some(waker.clone()),
+            }
         }
+        // Sequentially consistent with the swap in `notify`: a handle that finds the flag set
+        // queued its work under the state lock before this poll looks at the state.
+        self.notified.store(false, Ordering::SeqCst);
     }
 
     pub(crate) fn notify(&self) {
+        if self.notified.swap(true, Ordering::SeqCst) {
+            return;
+        }
         let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let Some(waker) = waker {
             waker.wake();
@@ -53,7 +68,7 @@ struct WatchSink {
 /// Where outputs go.
 #[derive(Default)]
 pub(crate) struct Routes {
-    pending: HashMap<RequestId, flume::Sender<Reply>>,
+    pending: Completions,
     watches: HashMap<WatchId, WatchSink>,
     state_subscribers: Vec<flume::Sender<StateChange>>,
 }
@@ -75,7 +90,7 @@ pub(crate) struct Shared {
 
 /// A submitted request: its reply, and the receiver of the watch it asked for.
 pub(crate) struct Submitted {
-    pub(crate) reply: flume::Receiver<Reply>,
+    pub(crate) reply: ReplyFuture,
     pub(crate) watch: Option<flume::Receiver<WatchEvent>>,
 }
 
@@ -127,8 +142,7 @@ impl Shared {
                 Some(deadline) => st.session.submit_with_deadline(request, deadline)?,
                 None => st.session.submit(request, now)?,
             };
-            let (tx, reply) = flume::bounded(1);
-            st.routes.pending.insert(id, tx);
+            let reply = st.routes.pending.insert(id, watch != WatchWanted::No);
             let watch = (watch != WatchWanted::No).then(|| {
                 let (tx, rx) = flume::unbounded();
                 let one_shot = watch == WatchWanted::OneShot;
@@ -148,14 +162,12 @@ impl Shared {
     pub(crate) fn command(
         &self,
         f: impl FnOnce(&mut Session, Instant) -> Result<RequestId, Error>,
-    ) -> Result<flume::Receiver<Reply>, Error> {
+    ) -> Result<ReplyFuture, Error> {
         let now = self.runtime.now();
         let rx = {
             let mut st = self.lock();
             let id = f(&mut st.session, now)?;
-            let (tx, rx) = flume::bounded(1);
-            st.routes.pending.insert(id, tx);
-            rx
+            st.routes.pending.insert(id, false)
         };
         self.notify.notify();
         Ok(rx)
@@ -188,17 +200,21 @@ impl Shared {
 }
 
 impl State {
-    /// Delivers one output that is not about the transport.
-    pub(crate) fn dispatch(&mut self, output: Output, now: Instant) {
+    /// Delivers one output that is not about the transport. Callers to wake are added to
+    /// `wake`, for the driver to wake once it has released the lock.
+    pub(crate) fn dispatch(&mut self, output: Output, now: Instant, wake: &mut Vec<Waker>) {
         match output {
             Output::Complete { id, result, watch } => {
-                if watch.is_none() {
+                let unset = watch.is_none();
+                let asked = self.routes.pending.complete(
+                    id,
+                    result.map(|response| (response, watch)),
+                    wake,
+                );
+                if asked && unset {
                     // The request asked for a watcher the server did not set (a failed read):
                     // end the receiver handed out with it.
                     self.routes.watches.remove(&WatchId::from(id));
-                }
-                if let Some(tx) = self.routes.pending.remove(&id) {
-                    let _ = tx.send(result.map(|response| (response, watch)));
                 }
             }
             Output::Watch { watch, event } => {
