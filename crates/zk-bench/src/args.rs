@@ -58,6 +58,11 @@ pub(crate) enum Adapter {
 }
 
 impl Adapter {
+    /// The `client` field of the result line: the library measured, its adapter and version.
+    pub(crate) fn client_name(self) -> String {
+        format!("zk-rs-{}-{}", self.name(), env!("CARGO_PKG_VERSION"))
+    }
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             Adapter::Tokio => "tokio",

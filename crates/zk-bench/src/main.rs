@@ -63,10 +63,18 @@ fn percentile_us(sorted: &[u64], q: f64) -> f64 {
     sorted[rank - 1] as f64 / 1000.0
 }
 
+/// The executor of the smol adapter's runs.
+fn smol_executor() -> std::sync::Arc<async_executor::Executor<'static>> {
+    static EXECUTOR: std::sync::OnceLock<std::sync::Arc<async_executor::Executor<'static>>> =
+        std::sync::OnceLock::new();
+    EXECUTOR.get_or_init(Default::default).clone()
+}
+
 fn builder(adapter: Adapter, connect: &str) -> ClientBuilder {
     let builder = match adapter {
         Adapter::Tokio => zk_client_tokio::builder(connect),
-        Adapter::Smol => zk_client_smol::builder(connect),
+        Adapter::Smol => zk_client::ClientBuilder::new(connect)
+            .runtime(zk_client_smol::SmolRuntime::with_executor(smol_executor())),
         Adapter::Blocking => zk_client_blocking::builder(connect),
     };
     builder
@@ -80,7 +88,10 @@ fn main() {
         Ok(args) => args,
         Err(message) => {
             eprintln!("zk-bench: {message}");
-            std::process::exit(2);
+            // The contract's exit 2 means "workload not supported"; other usage errors are
+            // plain failures.
+            let unsupported = message.starts_with("unknown workload");
+            std::process::exit(if unsupported { 2 } else { 1 });
         }
     };
     let run_args = args.clone();
@@ -89,23 +100,34 @@ fn main() {
         workloads::run(&run_args, &make).await
     };
     let result = match args.adapter {
-        Adapter::Tokio => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio runtime")
-            .block_on(work),
-        Adapter::Smol => futures_lite::future::block_on(work),
+        Adapter::Tokio => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .expect("a tokio runtime");
+            if std::env::var_os("ZK_BENCH_TOKIO_BLOCK_ON").is_some() {
+                runtime.block_on(work)
+            } else {
+                // As a tokio service runs: the workload is a task on the runtime's workers,
+                // beside the client's driver task, rather than on the thread in `block_on`.
+                let task = runtime.spawn(work);
+                runtime.block_on(task).expect("the workload task")
+            }
+        }
+        Adapter::Smol => {
+            // One executor on this thread runs the workload and the client's driver (see
+            // `builder`), and drives async-io's reactor while idle, as a single-threaded smol
+            // application does.
+            let executor = smol_executor();
+            async_io::block_on(executor.run(work))
+        }
         Adapter::Blocking => zk_client_blocking::block_on(work),
     };
     match result {
         Ok(measured) => {
             let mut sorted = measured.latencies;
             sorted.sort_unstable();
-            let client = format!(
-                "zk-rs-{}-{}",
-                args.adapter.name(),
-                env!("CARGO_PKG_VERSION")
-            );
+            let client = args.adapter.client_name();
             println!(
                 "{{\"client\": \"{client}\", \"workload\": \"{}\", \"n\": {}, \"window\": {}, \"secs\": {:.6}, \"ops_per_s\": {:.1}, \"p50_us\": {:.1}, \"p99_us\": {:.1}, \"cpu_s\": {:.4}, \"size\": {}, \"warmup\": {}}}",
                 args.workload,

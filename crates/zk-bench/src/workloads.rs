@@ -57,12 +57,13 @@ where
 
 pub(crate) async fn run(
     args: &Args,
-    builder: &dyn Fn(&str) -> ClientBuilder,
+    builder: &(dyn Fn(&str) -> ClientBuilder + Sync),
 ) -> Result<Measured, Error> {
     let client = builder(&args.connect).connect().await?;
+    // The contract's `/bench-<client>-<pid>`, with the client as in the result line.
     let prefix = format!(
-        "/bench-zk-rs-{}-{}",
-        args.adapter.name(),
+        "/bench-{}-{}",
+        args.adapter.client_name(),
         std::process::id()
     );
     client.create(&prefix, "").await?;
@@ -75,7 +76,7 @@ pub(crate) async fn run(
 
 async fn workload(
     args: &Args,
-    builder: &dyn Fn(&str) -> ClientBuilder,
+    builder: &(dyn Fn(&str) -> ClientBuilder + Sync),
     client: &Client,
     prefix: &str,
 ) -> Result<Measured, Error> {
