@@ -184,6 +184,12 @@ impl Client {
         )
     }
 
+    /// How many watchers this client holds that have not ended (see
+    /// [`zk_client::Client::watch_count`]).
+    pub fn watch_count(&self) -> usize {
+        self.inner.watch_count()
+    }
+
     /// The current session state.
     pub fn state(&self) -> SessionState {
         self.inner.state()

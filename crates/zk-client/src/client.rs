@@ -5,7 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use zk_proto::{Acl, Error, Request, Response, ServerVersion, Session, SessionId, SessionState};
+use zk_proto::{
+    Acl, Error, Request, RequestId, Response, ServerVersion, Session, SessionId, SessionState,
+    WatchId,
+};
 
 use crate::driver::Driver;
 use crate::runtime::{Runtime, TransportLayer};
@@ -110,8 +113,10 @@ impl Client {
         let submitted = self
             .shared
             .submit(request, self.deadline(), WatchWanted::OneShot)?;
+        let claim = WatchClaim::new(&self.shared, submitted.id);
         let rx = submitted.watch;
         let (response, watch) = wait(submitted.reply).await?;
+        claim.disarm();
         let watch = match (watch, rx) {
             (Some(id), Some(rx)) => Some(OneshotWatch::new(self.shared.clone(), id, rx)),
             _ => None,
@@ -124,8 +129,10 @@ impl Client {
         let submitted = self
             .shared
             .submit(request, self.deadline(), WatchWanted::Persistent)?;
+        let claim = WatchClaim::new(&self.shared, submitted.id);
         let rx = submitted.watch;
         let (_, watch) = wait(submitted.reply).await?;
+        claim.disarm();
         match (watch, rx) {
             (Some(id), Some(rx)) => Ok(WatchStream::new(self.shared.clone(), id, rx)),
             _ => Err(Error::SystemError),
@@ -141,6 +148,13 @@ impl Client {
             .shared
             .command(|session, now| session.add_auth(scheme, credential, now))?;
         wait(rx).await.map(|_| ())
+    }
+
+    /// How many watchers this client holds that have not ended: one-shot watches that have
+    /// not fired and persistent watches not removed. A count that only grows points at watch
+    /// handles that are kept but never awaited.
+    pub fn watch_count(&self) -> usize {
+        self.shared.lock().session.watch_count()
     }
 
     /// The current session state.
@@ -260,6 +274,38 @@ impl Client {
             if changes.recv_async().await.is_err() {
                 break;
             }
+        }
+    }
+}
+
+/// The watcher a watched read asked for, until the caller holds its handle: if the read's
+/// future is dropped after the reply arrived but before the caller saw it, nothing else would
+/// remove the watcher. (Dropped before the reply, the driver removes it when the reply comes.)
+struct WatchClaim<'a> {
+    shared: &'a Arc<Shared>,
+    watch: WatchId,
+    armed: bool,
+}
+
+impl<'a> WatchClaim<'a> {
+    fn new(shared: &'a Arc<Shared>, request: RequestId) -> Self {
+        WatchClaim {
+            shared,
+            watch: WatchId::from(request),
+            armed: true,
+        }
+    }
+
+    /// The caller took the reply: the watch handle owns the watcher from here.
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for WatchClaim<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.shared.drop_watch(self.watch);
         }
     }
 }

@@ -90,6 +90,7 @@ pub(crate) struct Shared {
 
 /// A submitted request: its reply, and the receiver of the watch it asked for.
 pub(crate) struct Submitted {
+    pub(crate) id: RequestId,
     pub(crate) reply: ReplyFuture,
     pub(crate) watch: Option<flume::Receiver<WatchEvent>>,
 }
@@ -151,7 +152,7 @@ impl Shared {
                     .insert(WatchId::from(id), WatchSink { tx, one_shot });
                 rx
             });
-            Submitted { reply, watch }
+            Submitted { id, reply, watch }
         };
         self.notify.notify();
         Ok(submitted)
@@ -176,7 +177,13 @@ impl Shared {
     /// Subscribes to state changes.
     pub(crate) fn subscribe_states(&self) -> flume::Receiver<StateChange> {
         let (tx, rx) = flume::unbounded();
-        self.lock().routes.state_subscribers.push(tx);
+        let mut st = self.lock();
+        // Subscribers that went away are otherwise only noticed at the next state change; a
+        // process that subscribes often while connected would accumulate them.
+        st.routes
+            .state_subscribers
+            .retain(|subscriber| !subscriber.is_disconnected());
+        st.routes.state_subscribers.push(tx);
         rx
     }
 
@@ -215,6 +222,21 @@ impl State {
                     // The request asked for a watcher the server did not set (a failed read):
                     // end the receiver handed out with it.
                     self.routes.watches.remove(&WatchId::from(id));
+                }
+                if let Some(watch) = watch {
+                    // The caller gave up on a watched read before its reply (a timeout around
+                    // it, a cancelled task): nobody can receive the event, so the watcher the
+                    // reply just registered is removed again, locally and on the server,
+                    // instead of staying until the node changes (kazoo #175).
+                    let abandoned = self
+                        .routes
+                        .watches
+                        .get(&watch)
+                        .is_none_or(|sink| sink.tx.is_disconnected());
+                    if abandoned {
+                        self.routes.watches.remove(&watch);
+                        let _ = self.session.remove_watch(watch, now);
+                    }
                 }
             }
             Output::Watch { watch, event } => {

@@ -229,6 +229,37 @@ pub async fn watches_removal<A: Adapter>() {
         .await
         .unwrap();
     drop(b);
+    assert_eq!(client.watch_count(), 0);
+
+    // Watched reads abandoned before their reply (a timeout around them, a cancelled task)
+    // leave no watcher behind, locally or on the server (kazoo #175).
+    for _ in 0..10 {
+        assert!(now_or_never(client.get_data_watched("/w")).is_none());
+        assert!(now_or_never(client.add_watch("/w", AddWatchMode::PersistentRecursive)).is_none());
+    }
+    // Replies come in order: once this one is back, so are theirs.
+    client.get_data("/w").await.unwrap();
+    assert_eq!(client.watch_count(), 0);
+    assert_eq!(
+        client.check_watches("/w", WatcherType::Any).await,
+        Err(Error::NoWatcher)
+    );
+    // Abandoned after the reply arrived but before the caller looked at it.
+    {
+        let mut read = pin!(client.get_data_watched("/w"));
+        let waker = Waker::noop();
+        assert!(
+            read.as_mut()
+                .poll(&mut Context::from_waker(waker))
+                .is_pending()
+        );
+        client.get_data("/w").await.unwrap();
+    }
+    assert_eq!(client.watch_count(), 0);
+    assert_eq!(
+        client.check_watches("/w", WatcherType::Any).await,
+        Err(Error::NoWatcher)
+    );
     client.close().await;
 }
 
