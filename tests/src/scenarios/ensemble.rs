@@ -19,6 +19,8 @@ fn ensemble() -> &'static Cluster {
     ENSEMBLE.get_or_init(|| {
         Cluster::builder()
             .size(3)
+            .reconfig(true)
+            .super_digest("super", "test")
             .start()
             .expect("a 3-node ensemble starts")
     })
@@ -154,6 +156,38 @@ pub async fn ensemble_failover_keeps_the_session_and_watches<A: Adapter>() {
         .node(victim)
         .start()
         .expect("the killed server rejoins");
+
+    // Membership changes with reconfig, seen through a watch on the configuration node. Only
+    // the super user may reconfigure (ZooKeeper guards /zookeeper/config with its ACL).
+    cluster
+        .wait_serving(WAIT)
+        .expect("the ensemble serves again");
+    writer.add_auth("digest", "super:test").await.unwrap();
+    let (config, _, config_watch) = writer.get_config_watched().await.unwrap();
+    let config = String::from_utf8(config.to_vec()).unwrap();
+    let id = cluster.node(victim).server_id().to_string();
+    let member = format!("server.{id}=");
+    let spec = config
+        .lines()
+        .find(|line| line.starts_with(&member))
+        .unwrap_or_else(|| panic!("{member} in {config}"))
+        .to_owned();
+    let (smaller, _) = writer.reconfig(None, Some(&id), None, None).await.unwrap();
+    let smaller = String::from_utf8(smaller.to_vec()).unwrap();
+    assert!(!smaller.contains(&member), "{smaller}");
+    match within(&writer, WAIT, "the configuration watch", config_watch).await {
+        WatchEvent::Node(event) => assert_eq!(
+            (event.event_type, event.path.as_str()),
+            (EventType::NodeDataChanged, "/zookeeper/config")
+        ),
+        other => panic!("{other:?}"),
+    }
+    let (whole, _) = writer
+        .reconfig(Some(&spec), None, None, None)
+        .await
+        .unwrap();
+    let whole = String::from_utf8(whole.to_vec()).unwrap();
+    assert!(whole.contains(&spec), "{whole}");
     client.close().await;
     writer.close().await;
 }

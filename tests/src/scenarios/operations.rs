@@ -262,6 +262,21 @@ pub async fn operations_transactions_and_multi_read<A: Adapter>() {
     assert_eq!(client.exists("/t/b").await.unwrap(), None);
     assert!(client.transaction().commit().await.unwrap().is_empty());
 
+    // A create in a transaction with an ACL of its own.
+    let read_only = vec![Acl::new(Perms::READ, zk_client::Id::anyone())];
+    client
+        .transaction()
+        .create_with_acl("/t/ro", "r", CreateMode::Persistent, read_only.clone())
+        .commit()
+        .await
+        .unwrap();
+    assert_eq!(client.get_acl("/t/ro").await.unwrap().0, read_only);
+    assert_eq!(
+        client.set_data("/t/ro", "w", None).await,
+        Err(Error::NoAuth)
+    );
+    client.delete("/t/ro", None).await.unwrap();
+
     let read = client
         .multi_read(vec![
             ReadOp::GetData { path: "/t".into() },

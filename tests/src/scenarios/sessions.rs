@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use zk_client::{AddWatchMode, CreateMode, CreateOptions, SessionState, StateStream, WatchEvent};
+use zk_client::{
+    AddWatchMode, CreateMode, CreateOptions, ExpiryPolicy, SessionState, StateStream, WatchEvent,
+};
 use zk_testing::Cluster;
 
 use crate::{Adapter, within};
@@ -129,4 +131,60 @@ pub async fn partition_suspends_then_loses_then_recovers<A: Adapter>() {
     // The server expired the old session too, so its ephemeral is gone.
     assert_eq!(client.exists("/eph").await.unwrap(), None);
     client.close().await;
+}
+
+/// A second client re-attaches to a live session with its id and password (the ephemeral is
+/// the same session's); once the server has ended the session, a client with the terminal
+/// policy stays Lost and refuses requests with SessionExpired, as the Java client does.
+pub async fn resumed_session_and_terminal_expiry<A: Adapter>() {
+    let cluster = own_cluster();
+    let client = A::builder(&cluster.proxied_connect_string())
+        .session_timeout(Duration::from_secs(10))
+        .expiry_policy(ExpiryPolicy::Terminal)
+        .connect()
+        .await
+        .unwrap();
+    let id = client.session_id().unwrap();
+    let password = client.session_password().unwrap();
+    client
+        .create_with("/eph", "", &CreateOptions::mode(CreateMode::Ephemeral))
+        .await
+        .unwrap();
+    let mut changes = client.state_changes();
+
+    // The first client is cut off; the second takes over its session on a direct connection.
+    cluster.cut_all();
+    let resumed = A::builder(&cluster.connect_string())
+        .session_timeout(Duration::from_secs(10))
+        .resume(id, password.clone())
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(resumed.session_id(), Some(id));
+    let stat = resumed.exists("/eph").await.unwrap().expect("still there");
+    assert_eq!(stat.ephemeral_owner, id.0);
+
+    // The second client ends the session (CloseSession): the server has forgotten it when the
+    // first client comes back, which then reports Lost and stays there.
+    resumed.close().await;
+    cluster.restore_all();
+    let states = states_until(&client, &mut changes, SessionState::Lost).await;
+    assert_eq!(states.first(), Some(&SessionState::Suspended), "{states:?}");
+    assert_eq!(client.state(), SessionState::Lost);
+    assert_eq!(
+        client.exists("/eph").await,
+        Err(zk_client::Error::SessionExpired)
+    );
+    assert_eq!(client.state(), SessionState::Lost);
+    client.close().await;
+    let observer = A::builder(&cluster.connect_string())
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(
+        observer.exists("/eph").await.unwrap(),
+        None,
+        "the ephemeral ended with it"
+    );
+    observer.close().await;
 }
