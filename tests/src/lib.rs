@@ -34,6 +34,7 @@ macro_rules! conformance_suite {
             many_concurrent_requests_through_the_in_flight_limit,
             server_side_expiry_loses_the_session,
             resumed_session_and_terminal_expiry,
+            read_only_mode_then_a_read_write_server,
             partition_suspends_then_loses_then_recovers,
             ensemble_failover_keeps_the_session_and_watches,
         );

@@ -1,20 +1,16 @@
 //! Ensemble administration: the dynamic configuration, reconfig, four-letter words and the
 //! server version.
 
-use std::pin::Pin;
 use std::time::Duration;
 
 use bytes::Bytes;
 use zk_proto::{Error, Request, Response, ServerVersion, Stat};
 
 use crate::client::Client;
-use crate::runtime::{open_transport, until_deadline};
 use crate::watch::OneshotWatch;
 
 /// How long a four-letter word may take.
 const FOUR_LETTER_TIMEOUT: Duration = Duration::from_secs(5);
-/// The most a four-letter reply is read (`mntr` and `cons` on a busy server stay far below).
-const FOUR_LETTER_MAX: usize = 4 << 20;
 
 impl Client {
     /// The ensemble's dynamic configuration (`/zookeeper/config`: `server.N=...` lines and
@@ -78,45 +74,16 @@ impl Client {
             .ok_or(Error::ConnectionLoss)?;
         let runtime = self.shared.runtime.clone();
         let deadline = runtime.now() + FOUR_LETTER_TIMEOUT;
-        let exchange = async {
-            let mut stream = open_transport(
-                runtime.clone(),
-                self.shared.transport_layer.clone(),
-                host,
-                deadline,
-            )
-            .await?;
-            let mut sent = 0;
-            while sent < 4 {
-                let n = std::future::poll_fn(|cx| {
-                    Pin::new(&mut *stream).poll_write(cx, &word.as_bytes()[sent..])
-                })
-                .await?;
-                if n == 0 {
-                    return Err(std::io::ErrorKind::WriteZero.into());
-                }
-                sent += n;
-            }
-            std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_flush(cx)).await?;
-            let mut reply = Vec::new();
-            let mut buf = [0u8; 8192];
-            loop {
-                let n = std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_read(cx, &mut buf))
-                    .await?;
-                if n == 0 || reply.len() + n > FOUR_LETTER_MAX {
-                    break;
-                }
-                reply.extend_from_slice(&buf[..n]);
-            }
-            Ok::<_, std::io::Error>(reply)
-        };
-        match until_deadline(&runtime, deadline, exchange).await {
-            None => Err(Error::OperationTimeout),
-            Some(Err(err)) => {
+        let mut bytes = [0u8; 4];
+        bytes.copy_from_slice(word.as_bytes());
+        let layer = self.shared.transport_layer.clone();
+        match crate::four_letter::exchange(runtime, layer, host, bytes, deadline).await {
+            Err(err) if err.kind() == std::io::ErrorKind::TimedOut => Err(Error::OperationTimeout),
+            Err(err) => {
                 tracing::debug!(%err, word, "four-letter word failed");
                 Err(Error::ConnectionLoss)
             }
-            Some(Ok(reply)) => Ok(String::from_utf8_lossy(&reply).into_owned()),
+            Ok(reply) => Ok(String::from_utf8_lossy(&reply).into_owned()),
         }
     }
 

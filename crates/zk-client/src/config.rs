@@ -85,7 +85,12 @@ impl ClientBuilder {
         self.with_config(|c| c.session_timeout = timeout)
     }
 
-    /// Accept read-only servers (default false).
+    /// Accept read-only servers (default false): a server cut off from its quorum (started
+    /// with `readonlymode.enabled=true`) then serves this client's reads, and writes fail with
+    /// `NotReadOnly`. While on such a server the client asks the others in turn whether they
+    /// serve read/write (`isro`, 100 ms after connecting, then twice as long each time up to a
+    /// minute) and moves to the first that does, for a new session: the read-only session was
+    /// local to its server. State changes go `ConnectedReadOnly`, `Suspended`, `Connected`.
     pub fn read_only(self, allowed: bool) -> Self {
         self.with_config(|c| c.read_only = allowed)
     }

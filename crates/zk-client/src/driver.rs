@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use zk_proto::{ConnId, Output};
+use zk_proto::{ConnId, Output, ProbeId};
 
 use crate::runtime::{BoxFuture, Transport, open_transport};
 use crate::shared::Shared;
@@ -38,6 +38,9 @@ pub(crate) struct Driver {
     /// The armed timer. It is re-armed only when the session wants an earlier wake-up; a later
     /// one simply fires early and is re-armed then, which saves an allocation per send.
     sleep: Option<(Instant, BoxFuture<'static, ()>)>,
+    /// The question to another server, while connected to a read-only one: does it serve
+    /// read/write? (`Output::ProbeReadWrite`)
+    probe: Option<(ProbeId, BoxFuture<'static, bool>)>,
     span: tracing::Span,
 }
 
@@ -54,6 +57,7 @@ impl Driver {
             unread: 0,
             wake: Vec::new(),
             sleep: None,
+            probe: None,
             span: tracing::info_span!("zk_session"),
         }
     }
@@ -176,6 +180,23 @@ impl Driver {
                         self.connecting = None;
                     }
                 }
+                Output::ProbeReadWrite {
+                    probe,
+                    host,
+                    deadline,
+                } => {
+                    progress = true;
+                    let asked = crate::four_letter::exchange(
+                        self.shared.runtime.clone(),
+                        self.shared.transport_layer.clone(),
+                        host,
+                        *b"isro",
+                        deadline,
+                    );
+                    // Only a clear "rw" moves the session; errors and "ro" mean "not yet".
+                    let answer = async move { asked.await.is_ok_and(|reply| reply == b"rw") };
+                    self.probe = Some((probe, Box::pin(answer)));
+                }
                 other => st.dispatch(other, now, &mut self.wake),
             }
         }
@@ -227,6 +248,24 @@ impl Driver {
         progress
     }
 
+    /// Polls the read/write probe; its answer goes to the session.
+    fn poll_probe(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
+        let Some((probe, answer)) = self.probe.as_mut() else {
+            return false;
+        };
+        let Poll::Ready(read_write) = answer.as_mut().poll(cx) else {
+            return false;
+        };
+        let probe = *probe;
+        self.probe = None;
+        tracing::debug!(probe = probe.get(), read_write, "read/write probe answered");
+        self.shared
+            .lock()
+            .session
+            .handle_probe_result(probe, read_write, now);
+        true
+    }
+
     /// Arms the timer for `at` and polls it.
     fn poll_timer(&mut self, cx: &mut Context<'_>, at: Option<Instant>, now: Instant) -> bool {
         let Some(at) = at else {
@@ -263,6 +302,7 @@ impl Future for Driver {
             let now = this.shared.runtime.now();
             let mut progress = this.poll_connect(cx, now);
             progress |= this.poll_read(cx, now);
+            progress |= this.poll_probe(cx, now);
             let (serviced, timeout, done) = this.service_session(now);
             progress |= serviced;
             progress |= this.poll_write(cx, now);

@@ -46,6 +46,7 @@ mod client;
 mod completion;
 mod config;
 mod driver;
+mod four_letter;
 mod multi;
 mod ops;
 mod retry;

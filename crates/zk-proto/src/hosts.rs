@@ -71,6 +71,13 @@ impl HostRotation {
         half + Duration::from_nanos(jitter_nanos)
     }
 
+    /// Makes `host` the next one tried (a read/write server found while on a read-only one).
+    pub(crate) fn prefer(&mut self, host: &HostPort) {
+        if let Some(index) = self.hosts.iter().position(|h| h == host) {
+            self.cursor = index;
+        }
+    }
+
     /// Records a successful handshake: the next failure starts a fresh pass.
     pub(crate) fn on_success(&mut self) {
         self.failures = 0;

@@ -11,7 +11,10 @@
 //! - **getters**: [`Session::state`], [`Session::session_id`], [`Session::last_zxid`], ...
 //! - **inputs** (`handle_*`), each taking `now`: [`Session::handle_connected`],
 //!   [`Session::handle_connect_failed`], [`Session::handle_data`] (bytes in any chunking),
-//!   [`Session::handle_disconnected`] and [`Session::handle_timeout`].
+//!   [`Session::handle_disconnected`], [`Session::handle_timeout`], and
+//!   [`Session::handle_probe_result`] (only for drivers that answer
+//!   [`Output::ProbeReadWrite`]; ignoring that output only means staying on a read-only server
+//!   until it drops the connection).
 //! - **commands**: [`Session::submit`], [`Session::add_auth`], [`Session::remove_watch`],
 //!   [`Session::close`].
 //! - **outputs** (`poll_*`): [`Session::poll_output`] (one ordered queue of
@@ -153,8 +156,8 @@ pub use records::{Acl, ClientInfo, Id, Perms, Stat};
 pub use request::{AddWatchMode, CreateMode, MultiOp, ReadOp, Request, WatcherType};
 pub use response::{MultiResult, ReadResult, Response, first_error};
 pub use session::{
-    ConnId, ExpiryPolicy, Output, RequestId, Session, SessionConfig, SessionId, SessionState,
-    StateChange, Transmit,
+    ConnId, ExpiryPolicy, Output, ProbeId, RequestId, Session, SessionConfig, SessionId,
+    SessionState, StateChange, Transmit,
 };
 pub use version::ServerVersion;
 pub use watch::{EventType, NodeEvent, WatchEvent, WatchId, WatchKind};

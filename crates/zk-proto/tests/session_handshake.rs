@@ -249,3 +249,135 @@ fn invalid_configurations_are_rejected() {
     c.max_in_flight = 0;
     assert!(zk_proto::Session::new(c, support::now()).is_err());
 }
+
+/// The probes a pump produced: (probe, host, deadline).
+fn probes(s: &mut Script) -> Vec<(zk_proto::ProbeId, zk_proto::HostPort, std::time::Instant)> {
+    s.take_events()
+        .into_iter()
+        .filter_map(|out| match out {
+            Output::ProbeReadWrite {
+                probe,
+                host,
+                deadline,
+            } => Some((probe, host, deadline)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_read_only_session_asks_the_other_servers_and_moves_to_a_read_write_one() {
+    let mut c = config("a:1,b:2,c:3");
+    c.read_only = true;
+    let mut s = Script::new(c);
+    s.open();
+    s.take_connect_request();
+    s.accept(77, 30_000, true);
+    assert_eq!(s.session.state(), SessionState::ConnectedReadOnly);
+    let read_only_host = s.host.clone().unwrap();
+    s.take_events();
+    s.take_transport();
+
+    // The first question goes out after 100 ms, to another server, with a 1 s deadline.
+    s.advance(Duration::from_millis(99));
+    assert!(probes(&mut s).is_empty());
+    s.advance(Duration::from_millis(1));
+    let asked = probes(&mut s);
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    let (first, first_host, deadline) = asked[0].clone();
+    assert_ne!(first_host, read_only_host);
+    assert_eq!(deadline, s.now + Duration::from_secs(1));
+    // No second question while one is out.
+    s.advance(Duration::from_millis(500));
+    assert!(probes(&mut s).is_empty());
+
+    // "ro" (or no answer): the next question waits twice as long and goes to the third server.
+    s.session.handle_probe_result(first, false, s.now);
+    s.advance(Duration::from_millis(199));
+    assert!(probes(&mut s).is_empty());
+    s.advance(Duration::from_millis(1));
+    let asked = probes(&mut s);
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    let (second, second_host, _) = asked[0].clone();
+    assert_ne!(second_host, read_only_host);
+    assert_ne!(second_host, first_host);
+
+    // An answer to an old question changes nothing.
+    s.session.handle_probe_result(first, true, s.now);
+    s.pump();
+    assert!(s.take_transport().is_empty());
+    assert_eq!(s.session.state(), SessionState::ConnectedReadOnly);
+
+    // "rw": a read in flight fails with ConnectionLoss, the read-only connection is dropped,
+    // and the server that answered is the next one connected to, for a new global session.
+    let read = s
+        .session
+        .submit(zk_proto::Request::get_data("/x"), s.now)
+        .unwrap();
+    s.raw_transmit();
+    let conn = s.conn.unwrap();
+    s.session.handle_probe_result(second, true, s.now);
+    s.pump();
+    let transport = s.take_transport();
+    assert_eq!(transport[0], Output::Disconnect(conn));
+    assert!(
+        matches!(&transport[1], Output::Connect { host, .. } if *host == second_host),
+        "{transport:?}"
+    );
+    let events = s.take_events();
+    assert!(events.iter().any(|out| matches!(
+        out,
+        Output::Complete { id, result: Err(zk_proto::Error::ConnectionLoss), .. } if *id == read
+    )));
+    assert_eq!(s.session.state(), SessionState::Suspended);
+    s.open();
+    assert_eq!(s.take_connect_request().session_id, 0);
+    s.accept(SESSION_ID, 30_000, false);
+    assert_eq!(s.session.state(), SessionState::Connected);
+    s.take_events();
+    // Connected read/write: no more questions.
+    s.advance(Duration::from_secs(2));
+    assert!(probes(&mut s).is_empty());
+}
+
+#[test]
+fn a_single_server_is_not_asked_about_itself() {
+    let mut c = config("a:1");
+    c.read_only = true;
+    let mut s = Script::new(c);
+    s.open();
+    s.take_connect_request();
+    s.accept(77, 30_000, true);
+    s.take_events();
+    s.advance(Duration::from_secs(2));
+    assert!(probes(&mut s).is_empty());
+}
+
+#[test]
+fn a_read_write_server_that_then_refuses_is_not_retried_in_a_tight_loop() {
+    let mut c = config("a:1,b:2");
+    c.read_only = true;
+    let mut s = Script::new(c);
+    s.open();
+    s.take_connect_request();
+    s.accept(77, 30_000, true);
+    let read_only_host = s.host.clone().unwrap();
+    s.take_events();
+    s.advance(Duration::from_millis(100));
+    let (probe, other, _) = probes(&mut s).remove(0);
+    // It says "rw", but the connection to it fails: back to the read-only server.
+    s.session.handle_probe_result(probe, true, s.now);
+    s.pump();
+    assert_eq!(s.host.as_ref(), Some(&other));
+    s.fail_connect();
+    s.open();
+    assert_eq!(s.host.as_ref(), Some(&read_only_host));
+    s.take_connect_request();
+    s.accept(78, 30_000, true);
+    s.take_events();
+    // The next question waits twice as long as the first did, not 100 ms again.
+    s.advance(Duration::from_millis(199));
+    assert!(probes(&mut s).is_empty());
+    s.advance(Duration::from_millis(1));
+    assert_eq!(probes(&mut s).len(), 1);
+}

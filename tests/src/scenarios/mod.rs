@@ -24,8 +24,8 @@ pub use operations::{
     operations_create_modes, operations_read_write_delete, operations_transactions_and_multi_read,
 };
 pub use sessions::{
-    partition_suspends_then_loses_then_recovers, resumed_session_and_terminal_expiry,
-    server_side_expiry_loses_the_session,
+    partition_suspends_then_loses_then_recovers, read_only_mode_then_a_read_write_server,
+    resumed_session_and_terminal_expiry, server_side_expiry_loses_the_session,
 };
 pub use watches::{
     watch_event_precedes_the_read_that_sees_it, watches_one_shot, watches_persistent_and_recursive,

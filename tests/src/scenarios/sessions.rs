@@ -188,3 +188,76 @@ pub async fn resumed_session_and_terminal_expiry<A: Adapter>() {
     );
     observer.close().await;
 }
+
+/// Read-only mode: with its quorum gone, a server serves reads to clients that accept a
+/// read-only server; writes fail with NotReadOnly. Once a read/write server is reachable the
+/// client finds it (asking `isro`, as the Java client does) and moves there, for a new
+/// session, without waiting for the read-only server to drop it.
+pub async fn read_only_mode_then_a_read_write_server<A: Adapter>() {
+    // A participant and an observer; without the participant the observer is read-only.
+    let minority = Cluster::builder()
+        .size(1)
+        .observers(1)
+        .read_only(true)
+        .start()
+        .expect("a participant and an observer start");
+    // A separate read/write server, reached through its proxy, unreachable at first. A server
+    // refuses a client that has seen a later zxid than its own, so this one is restarted once
+    // to be in a later epoch than anything the read-only side hands out (in one real ensemble
+    // the majority is always ahead of a partitioned minority).
+    let majority = Cluster::builder()
+        .size(1)
+        .observers(1)
+        .start()
+        .expect("the read/write side starts");
+    majority.node(0).restart().unwrap();
+    majority.wait_serving(WAIT).unwrap();
+    let setup = A::builder(&minority.node(1).address())
+        .connect()
+        .await
+        .unwrap();
+    setup.create("/ro", "seen").await.unwrap();
+    setup.close().await;
+    minority.node(0).stop().unwrap();
+    minority
+        .node(1)
+        .wait_read_only(WAIT)
+        .expect("the observer turns read-only");
+    majority.proxy(0).cut();
+
+    let connect = format!(
+        "{},{}",
+        minority.node(1).address(),
+        majority.proxy(0).address()
+    );
+    let client = A::builder(&connect)
+        .read_only(true)
+        .session_timeout(Duration::from_secs(10))
+        .connect()
+        .await
+        .unwrap();
+    let mut changes = client.state_changes();
+    assert_eq!(client.state(), SessionState::ConnectedReadOnly);
+    assert_eq!(client.get_data("/ro").await.unwrap().0.as_ref(), b"seen");
+    assert_eq!(
+        client.create("/w", "").await,
+        Err(zk_client::Error::NotReadOnly)
+    );
+    let read_only_session = client.session_id();
+
+    // The read/write server comes into reach: the client leaves the read-only one.
+    majority.proxy(0).restore();
+    let states = states_until(&client, &mut changes, SessionState::Connected).await;
+    assert_eq!(states.first(), Some(&SessionState::Suspended), "{states:?}");
+    assert_ne!(
+        client.session_id(),
+        read_only_session,
+        "a new, global session"
+    );
+    assert_eq!(client.create("/w", "").await.unwrap(), "/w");
+    assert_eq!(
+        majority.proxy(0).port(),
+        client.connected_host().unwrap().port
+    );
+    client.close().await;
+}

@@ -145,8 +145,11 @@ impl Session {
                 if now >= last_recv + read_timeout {
                     tracing::debug!("nothing heard for the read timeout; reconnecting");
                     self.connection_lost(now, true);
-                } else if now >= last_send + ping_interval {
-                    self.queue_ping(now);
+                } else {
+                    if now >= last_send + ping_interval {
+                        self.queue_ping(now);
+                    }
+                    self.poll_rw_probe(now);
                 }
             }
             _ => {}
@@ -208,6 +211,7 @@ impl Session {
             last_send: now,
             confirmed: false,
         };
+        self.reset_rw_probe(now);
         let connected = if self.read_only {
             SessionState::ConnectedReadOnly
         } else {

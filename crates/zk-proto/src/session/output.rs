@@ -8,6 +8,8 @@ use crate::error::Error;
 use crate::response::Response;
 use crate::watch::{WatchEvent, WatchId};
 
+use super::ProbeId;
+
 /// Identifies one transport attempt. Input for an attempt that is no longer current is ignored.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConnId(pub(crate) u64);
@@ -152,6 +154,20 @@ pub enum Output {
         watch: WatchId,
         /// The event.
         event: WatchEvent,
+    },
+    /// Connected to a read-only server: ask `host` whether it serves read/write. Open a
+    /// connection of its own to it (with the same TLS settings as the session's), send the
+    /// four-letter word `isro`, read the reply to its end, and call
+    /// [`handle_probe_result`](crate::Session::handle_probe_result) with `probe` and whether
+    /// the reply was `rw`, or with `false` if there is no answer by `deadline`
+    /// (PROTOCOL.md §6.7).
+    ProbeReadWrite {
+        /// The question.
+        probe: ProbeId,
+        /// The server to ask.
+        host: HostPort,
+        /// When to give up and answer `false`.
+        deadline: Instant,
     },
     /// The session state changed.
     State(StateChange),
