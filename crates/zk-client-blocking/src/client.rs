@@ -190,6 +190,12 @@ impl Client {
         self.inner.watch_count()
     }
 
+    /// Why the last connection attempt that failed before a session was established failed,
+    /// if one did (see [`zk_client::Client::last_connect_error`]).
+    pub fn last_connect_error(&self) -> Option<String> {
+        self.inner.last_connect_error()
+    }
+
     /// The current session state.
     pub fn state(&self) -> SessionState {
         self.inner.state()

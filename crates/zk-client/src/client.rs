@@ -157,6 +157,12 @@ impl Client {
         self.shared.lock().session.watch_count()
     }
 
+    /// Why the last connection attempt that failed before a session was established failed
+    /// (`"127.0.0.1:2281: invalid peer certificate: UnknownIssuer"`), if one did.
+    pub fn last_connect_error(&self) -> Option<String> {
+        self.shared.lock().last_connect_error.clone()
+    }
+
     /// The current session state.
     pub fn state(&self) -> SessionState {
         self.shared.lock().session.state()

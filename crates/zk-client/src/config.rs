@@ -209,8 +209,10 @@ impl ClientBuilder {
 
     /// Starts the client and waits until a session is established (connected or read-only).
     ///
-    /// Fails with [`Error::OperationTimeout`] if none is established within the connect
-    /// timeout (the client is then closed), [`Error::AuthFailed`] if a credential is rejected,
+    /// Fails with [`Error::ConnectFailed`] if none is established within the connect timeout
+    /// and an attempt failed (saying why the last one did: refused, an untrusted certificate,
+    /// ...), [`Error::OperationTimeout`] if attempts just did not finish in time (the client is
+    /// closed in both cases), [`Error::AuthFailed`] if a credential is rejected,
     /// or [`Error::SessionExpired`] if a resumed session is gone and the policy is terminal.
     pub async fn connect(self) -> Result<Client, Error> {
         let timeout = self.connect_timeout;
@@ -223,6 +225,14 @@ impl ClientBuilder {
         let client = self.start()?;
         let timeout = timeout.unwrap_or(session_timeout);
         if let Err(err) = client.wait_connected(timeout).await {
+            let err = match err {
+                Error::OperationTimeout => client
+                    .last_connect_error()
+                    .map_or(Error::OperationTimeout, |last_attempt| {
+                        Error::ConnectFailed { last_attempt }
+                    }),
+                other => other,
+            };
             client.close().await;
             return Err(err);
         }

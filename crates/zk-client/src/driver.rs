@@ -91,6 +91,7 @@ impl Driver {
             }
             Err(err) => {
                 tracing::debug!(conn = conn.get(), %err, "connect failed");
+                st.record_connect_error(&err.to_string());
                 st.session.handle_connect_failed(conn, now);
             }
         }
@@ -117,7 +118,17 @@ impl Driver {
             Poll::Ready(result) => {
                 tracing::debug!(conn = conn.get(), ?result, "transport closed by the peer");
                 self.drop_stream();
-                self.shared.lock().session.handle_disconnected(conn, now);
+                let mut st = self.shared.lock();
+                if !st.session.state().is_connected() {
+                    // Closed during the handshake: a server that refuses this client (a
+                    // read-only one, one behind our last zxid, a TLS peer that rejected us).
+                    let reason = match result {
+                        Ok(_) => "the server closed the connection".to_owned(),
+                        Err(err) => err.to_string(),
+                    };
+                    st.record_connect_error(&format!("{reason} before a session was established"));
+                }
+                st.session.handle_disconnected(conn, now);
                 true
             }
         }

@@ -78,6 +78,9 @@ pub(crate) struct State {
     pub(crate) routes: Routes,
     /// The server of the current (or last) connection attempt.
     pub(crate) current_host: Option<HostPort>,
+    /// Why the last connection attempt that failed before a session was established failed,
+    /// with its server: what `connect` reports instead of a bare timeout.
+    pub(crate) last_connect_error: Option<String>,
 }
 
 pub(crate) struct Shared {
@@ -115,6 +118,7 @@ impl Shared {
                 session,
                 routes: Routes::default(),
                 current_host: None,
+                last_connect_error: None,
             }),
             notify: Notify::default(),
             runtime,
@@ -207,6 +211,15 @@ impl Shared {
 }
 
 impl State {
+    /// Remembers why a connection attempt to the current host failed.
+    pub(crate) fn record_connect_error(&mut self, reason: &str) {
+        let host = self
+            .current_host
+            .as_ref()
+            .map_or_else(|| "?".to_owned(), ToString::to_string);
+        self.last_connect_error = Some(format!("{host}: {reason}"));
+    }
+
     /// Delivers one output that is not about the transport. Callers to wake are added to
     /// `wake`, for the driver to wake once it has released the lock.
     pub(crate) fn dispatch(&mut self, output: Output, now: Instant, wake: &mut Vec<Waker>) {

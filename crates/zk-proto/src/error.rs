@@ -143,6 +143,15 @@ pub enum Error {
     /// The client was closed; nothing was sent.
     #[error("client closed")]
     Closed,
+    /// No session was established before the connect timeout, and the last connection
+    /// attempt failed for the reason given (refused, a TLS certificate not trusted, the server
+    /// closing the connection during the handshake, ...). Without a recorded reason the
+    /// timeout is reported as [`OperationTimeout`](Error::OperationTimeout).
+    #[error("no session within the connect timeout; last attempt: {last_attempt}")]
+    ConnectFailed {
+        /// The server of the last attempt and what went wrong with it.
+        last_attempt: String,
+    },
 }
 
 impl Error {
@@ -191,7 +200,8 @@ impl Error {
 
     /// The wire error code, or `None` for errors that exist only on the client
     /// ([`InvalidPath`](Error::InvalidPath), [`RequestTooLarge`](Error::RequestTooLarge),
-    /// [`InvalidArgument`](Error::InvalidArgument), [`Closed`](Error::Closed)).
+    /// [`InvalidArgument`](Error::InvalidArgument), [`Closed`](Error::Closed),
+    /// [`ConnectFailed`](Error::ConnectFailed)).
     pub fn code(&self) -> Option<i32> {
         Some(match self {
             Error::SystemError => -1,
@@ -233,7 +243,8 @@ impl Error {
             Error::InvalidPath { .. }
             | Error::RequestTooLarge { .. }
             | Error::InvalidArgument(_)
-            | Error::Closed => return None,
+            | Error::Closed
+            | Error::ConnectFailed { .. } => return None,
         })
     }
 
