@@ -755,3 +755,101 @@ fn persistent_and_recursive_on_one_path_are_refused_before_3_9_only() {
             .watch
     );
 }
+
+#[test]
+fn a_watch_set_by_a_request_that_timed_out_is_removed_again() {
+    let mut c = config("h:1");
+    c.request_timeout = Some(std::time::Duration::from_secs(1));
+    let mut s = Script::connected(c);
+    let id = s
+        .session
+        .submit(
+            Request::GetData {
+                path: "/n".into(),
+                watch: true,
+            },
+            s.now,
+        )
+        .unwrap();
+    let xid = s.sent()[0].xid;
+    s.advance(std::time::Duration::from_secs(2));
+    let events = s.take_events();
+    assert!(
+        matches!(&events[..], [Output::Complete { id: done, result: Err(zk_proto::Error::RequestTimeout), watch: None }] if *done == id),
+        "{events:?}"
+    );
+    // The server did set the watch: its reply comes late, and the watch is removed again.
+    s.reply_record(
+        xid,
+        5,
+        &GetDataResponse {
+            data: None,
+            stat: stat(1),
+        },
+    );
+    assert!(s.take_events().is_empty(), "nothing more for the caller");
+    assert_eq!(s.session.watch_count(), 0);
+    let sent = s.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].op, OpCode::RemoveWatches.code());
+    let removal = sent[0].decode::<WatchesRequest>();
+    assert_eq!((removal.path.as_str(), removal.watcher_type), ("/n", 2));
+    // Its answer is consumed quietly.
+    s.reply_err(sent[0].xid, 6, -121);
+    assert!(s.take_events().is_empty());
+}
+
+#[test]
+fn a_removal_put_off_is_sent_once_nothing_needs_the_registration() {
+    // Before 3.9 a persistent watch is removed with type Any, which also removes every other
+    // watch on the path: it waits for the child read in flight, then for its watcher.
+    let mut s = Script::connected(config("h:1"));
+    let persistent = watch(
+        &mut s,
+        Request::AddWatch {
+            path: "/w".into(),
+            mode: AddWatchMode::Persistent,
+        },
+    );
+    s.session
+        .submit(
+            Request::GetChildren {
+                path: "/w".into(),
+                watch: true,
+                with_stat: false,
+            },
+            s.now,
+        )
+        .unwrap();
+    let children_read = s.sent()[0].xid;
+    s.session.remove_watch(persistent, s.now).unwrap();
+    assert!(s.sent().is_empty(), "the child read may still register");
+    s.take_events();
+    s.reply_record(children_read, 6, &GetChildrenResponse { children: vec![] });
+    let events = s.take_events();
+    let [
+        Output::Complete {
+            watch: Some(child), ..
+        },
+    ] = &events[..]
+    else {
+        panic!("{events:?}")
+    };
+    let child = *child;
+    assert!(
+        s.sent().is_empty(),
+        "the child watcher still needs the path's registrations"
+    );
+    // The child watcher goes: its own removal (Children), then the one put off (Any).
+    s.session.remove_watch(child, s.now).unwrap();
+    let sent = s.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].decode::<WatchesRequest>().watcher_type, 1);
+    s.reply_err(sent[0].xid, 7, 0);
+    let sent = s.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].op, OpCode::RemoveWatches.code());
+    let removal = sent[0].decode::<WatchesRequest>();
+    assert_eq!((removal.path.as_str(), removal.watcher_type), ("/w", 3));
+    assert_eq!(s.session.watch_count(), 0);
+}

@@ -117,6 +117,8 @@ impl Session {
     /// session timeout without contact, or give up waiting for a close.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.expire_requests(now);
+        // A request that expired while queued will never register anything.
+        self.retry_deferred_removals();
         if let Some(closing) = self.closing {
             if now >= closing.deadline {
                 tracing::debug!("close timed out; closing locally");
@@ -406,6 +408,10 @@ impl Session {
                 }
                 Ok(())
             }
+            InFlightKind::WatchRemoval => {
+                tracing::debug!(err = header.err, "watch removal answered");
+                Ok(())
+            }
             InFlightKind::CloseSession => {
                 self.finish_close();
                 Ok(())
@@ -435,12 +441,17 @@ impl Session {
                         return Err(err);
                     }
                 };
-                if abandoned {
-                    return Ok(());
-                }
+                // Applied even when the caller gave up: the server did what was asked.
                 let watch_id = self.apply_watch_action(id, watch, &result);
-                tracing::trace!(xid = header.xid, err = header.err, id = id.0, "reply");
-                self.complete(id, deadline, result, watch_id);
+                if abandoned {
+                    if let Some(watch) = watch_id {
+                        self.drop_unwanted_watch(watch);
+                    }
+                } else {
+                    tracing::trace!(xid = header.xid, err = header.err, id = id.0, "reply");
+                    self.complete(id, deadline, result, watch_id);
+                }
+                self.retry_deferred_removals();
                 Ok(())
             }
         }

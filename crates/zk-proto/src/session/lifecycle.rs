@@ -112,6 +112,8 @@ impl Session {
         self.phase = Phase::Done;
         self.decoder.reset();
         self.tx.clear();
+        // The next connection re-registers only the watchers still here.
+        self.deferred_removals.clear();
         self.auth.awaiting.clear();
         self.announce_after_auth = None;
         self.sasl_exchange = None;

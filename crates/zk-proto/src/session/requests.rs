@@ -32,6 +32,8 @@ pub(crate) enum InFlightKind {
     },
     /// A watch re-registration batch.
     SetWatches,
+    /// A removeWatches the session sent on its own (a watcher nobody receives).
+    WatchRemoval,
     /// The CloseSession request.
     CloseSession,
 }
