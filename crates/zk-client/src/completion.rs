@@ -142,14 +142,20 @@ impl Completions {
         let Some(index) = id.checked_sub(self.base) else {
             return false;
         };
-        let Some(entry) = self.pending.get_mut(index as usize).and_then(Option::take) else {
+        let Some(mut entry) = self.pending.get_mut(index as usize).and_then(Option::take) else {
             return false;
         };
         while let Some(None) = self.pending.front() {
             self.pending.pop_front();
             self.base += 1;
         }
-        wake.extend(entry.slot.finish(Some(reply)));
+        if Arc::get_mut(&mut entry.slot).is_some() {
+            // The caller gave up (its future was dropped): the reply is dropped now rather
+            // than kept in a spare slot until that slot is reused.
+            drop(reply);
+        } else {
+            wake.extend(entry.slot.finish(Some(reply)));
+        }
         if self.spare.len() >= SPARE_LIMIT {
             // The oldest is still held by its caller; let it go.
             self.spare.pop_front();
@@ -204,5 +210,16 @@ mod tests {
         drop(table);
         assert!(matches!(poll(&mut c), Poll::Ready(Err(Error::Closed))));
         drop((d, e));
+    }
+
+    #[test]
+    fn a_reply_nobody_waits_for_is_not_kept() {
+        let mut table = Completions::default();
+        drop(table.insert_raw(1, false));
+        let mut wake = Vec::new();
+        table.complete_raw(1, Err(Error::NoNode), &mut wake);
+        assert!(wake.is_empty());
+        let spare = table.spare.back().expect("the slot is kept for reuse");
+        assert!(spare.lock().reply.is_none(), "the reply was dropped");
     }
 }
