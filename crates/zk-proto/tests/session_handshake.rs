@@ -381,3 +381,24 @@ fn a_read_write_server_that_then_refuses_is_not_retried_in_a_tight_loop() {
     s.advance(Duration::from_millis(1));
     assert_eq!(probes(&mut s).len(), 1);
 }
+
+#[test]
+fn a_closing_session_stops_looking_for_a_read_write_server() {
+    let mut c = config("a:1,b:2");
+    c.read_only = true;
+    let mut s = Script::new(c);
+    s.open();
+    s.take_connect_request();
+    s.accept(77, 30_000, true);
+    s.take_events();
+    s.take_transport();
+    s.advance(Duration::from_millis(100));
+    let (probe, _, _) = probes(&mut s).remove(0);
+    s.session.close(s.now);
+    // An answer after close() does not move the session: it ends where it is.
+    s.session.handle_probe_result(probe, true, s.now);
+    s.pump();
+    assert!(s.take_transport().is_empty());
+    s.advance(Duration::from_secs(2));
+    assert!(probes(&mut s).is_empty());
+}

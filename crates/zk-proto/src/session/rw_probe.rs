@@ -85,7 +85,8 @@ impl Session {
 
     /// When the next question is due, if the session is probing.
     pub(super) fn rw_probe_due(&self) -> Option<Instant> {
-        if self.read_only && matches!(self.phase, Phase::Connected { .. }) {
+        if self.read_only && matches!(self.phase, Phase::Connected { .. }) && self.closing.is_none()
+        {
             self.rw_probe.next_at
         } else {
             None
@@ -144,6 +145,10 @@ impl Session {
         }
         if !(self.read_only && matches!(self.phase, Phase::Connected { .. })) {
             // Answered after the read-only connection ended: a new one starts over.
+            return;
+        }
+        if self.closing.is_some() {
+            // Closing: the session ends on the server it is on.
             return;
         }
         if !read_write {
