@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use group_a::{Faulty, children, client_with, soon, wait_children, wait_connected};
+use group_a::{OwnServer, children, client_with, soon, wait_children, wait_connected};
 use zk_recipes::{Election, RecipeError};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,7 +98,7 @@ async fn contenders_leader_cancel_and_time_limits() {
 /// the leader's work at once, and the next leader has a greater token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leadership_survives_a_cut_but_not_an_expiry() {
-    let server = Faulty::start("election-faults").await;
+    let server = OwnServer::start("election-faults").await;
     let a = client_with(&server.proxied, Duration::from_secs(10)).await;
     let b = client_with(&server.direct, Duration::from_secs(10)).await;
     let (token_tx, token_rx) = group_a::oneshot();

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use group_a::{Faulty, children, client_with, soon, wait_children, wait_connected};
+use group_a::{OwnServer, children, client_with, soon, wait_children, wait_connected};
 use zk_recipes::{LeaderLatch, Participant, RecipeError, Sequence};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -102,7 +102,7 @@ async fn twenty_latch_participants_lead_in_turn() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn latch_under_faults() {
-    let server = Faulty::start("latch-faults").await;
+    let server = OwnServer::start("latch-faults").await;
     let a = client_with(&server.proxied, Duration::from_secs(10)).await;
     let b = client_with(&server.direct, Duration::from_secs(10)).await;
     // Connection loss while waiting for leadership: still one node, still leads later.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use group_a::{Faulty, children, client_with, soon, wait_connected};
+use group_a::{OwnServer, children, client_with, soon, wait_connected};
 use zk_recipes::{LeaseRecord, MultiNonBlockingLease, NonBlockingLease};
 
 /// 2026-11-22T19:05:11 UTC.
@@ -131,7 +131,7 @@ async fn twenty_racers_one_lease_and_multi_slots() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_loss_during_an_attempt() {
-    let server = Faulty::start("lease-cut").await;
+    let server = OwnServer::start("lease-cut").await;
     let client = client_with(&server.proxied, Duration::from_secs(10)).await;
     let observer = client_with(&server.direct, Duration::from_secs(10)).await;
     for (round, delay_us) in [0u64, 500, 1500, 4000, 15_000].into_iter().enumerate() {

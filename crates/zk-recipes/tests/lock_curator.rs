@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use group_a::{Faulty, children, client_with, soon, wait_children, wait_connected};
+use group_a::{OwnServer, children, client_with, soon, wait_children, wait_connected};
 use zk_recipes::{InterProcessMutex, Lock, RecipeError, Sequence};
 
 /// `_c_` + a dashed uuid + `-lock-` + ten digits.
@@ -103,7 +103,7 @@ async fn twenty_tasks_share_a_curator_mutex() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curator_mutex_under_faults() {
-    let server = Faulty::start("curator-faults").await;
+    let server = OwnServer::start("curator-faults").await;
     let holder = client_with(&server.direct, Duration::from_secs(10)).await;
     let contender = client_with(&server.proxied, Duration::from_secs(10)).await;
     let holder_mutex = InterProcessMutex::new(&holder, "/f");

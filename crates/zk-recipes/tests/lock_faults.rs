@@ -8,7 +8,7 @@ mod support;
 
 use std::time::Duration;
 
-use group_a::{Faulty, children, client_with, soon, wait_children, wait_connected};
+use group_a::{OwnServer, children, client_with, soon, wait_children, wait_connected};
 use zk_recipes::{Lock, RecipeError};
 
 const SESSION: Duration = Duration::from_secs(10);
@@ -17,7 +17,7 @@ const SESSION: Duration = Duration::from_secs(10);
 /// is sent, around its reply, while waiting): it must never own two nodes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_loss_during_acquire_leaves_one_node() {
-    let server = Faulty::start("lock-cut").await;
+    let server = OwnServer::start("lock-cut").await;
     let holder = client_with(&server.direct, SESSION).await;
     let contender = client_with(&server.proxied, SESSION).await;
     let holder_lock = Lock::new(&holder, "/cut").with_identifier("holder");
@@ -49,7 +49,7 @@ async fn connection_loss_during_acquire_leaves_one_node() {
 /// contender takes over with a greater fencing token, and releasing the lost guard says so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_expiry_while_holding_is_reported_and_fenced() {
-    let server = Faulty::start("lock-expire").await;
+    let server = OwnServer::start("lock-expire").await;
     let a = client_with(&server.proxied, SESSION).await;
     let b = client_with(&server.direct, SESSION).await;
     let lock_a = Lock::new(&a, "/x").with_identifier("a");
@@ -92,7 +92,7 @@ async fn session_expiry_while_holding_is_reported_and_fenced() {
 /// node of its new session and still gets the lock, owning one node.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_expiry_while_waiting_starts_over() {
-    let server = Faulty::start("lock-expire-wait").await;
+    let server = OwnServer::start("lock-expire-wait").await;
     let holder = client_with(&server.direct, SESSION).await;
     let waiter = client_with(&server.proxied, SESSION).await;
     let held = Lock::new(&holder, "/w").acquire(None).await.unwrap();
@@ -123,7 +123,7 @@ async fn session_expiry_while_waiting_starts_over() {
 /// is connected.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partition_longer_than_the_session_is_a_loss() {
-    let server = Faulty::start("lock-partition").await;
+    let server = OwnServer::start("lock-partition").await;
     let client = client_with(&server.proxied, Duration::from_secs(2)).await;
     let mut held = Lock::new(&client, "/p").acquire(None).await.unwrap();
     assert!(!held.is_lost());

@@ -9,7 +9,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use group_a::{Faulty, WAIT, children, client_with, soon, wait_connected};
+use group_a::{OwnServer, WAIT, children, client_with, soon, wait_connected};
 use zk_client::Client;
 use zk_recipes::{PartitionState, RecipeError, SetPartitioner, default_partition};
 
@@ -155,7 +155,7 @@ async fn twenty_members_share_forty_items() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_loss_releases_and_session_loss_fails() {
-    let server = Faulty::start("partitioner-faults").await;
+    let server = OwnServer::start("partitioner-faults").await;
     let a = client_with(&server.proxied, Duration::from_secs(10)).await;
     let b = client_with(&server.direct, Duration::from_secs(10)).await;
     let set = items(4);

@@ -7,14 +7,14 @@ mod support;
 
 use std::time::Duration;
 
-use group_a::{Faulty, children, client_with, soon, wait_children, wait_connected};
+use group_a::{OwnServer, children, client_with, soon, wait_children, wait_connected};
 use zk_recipes::{RecipeError, Semaphore};
 
 const SESSION: Duration = Duration::from_secs(10);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_loss_during_acquire_leaves_one_lease() {
-    let server = Faulty::start("sem-cut").await;
+    let server = OwnServer::start("sem-cut").await;
     let holder = client_with(&server.direct, SESSION).await;
     let contender = client_with(&server.proxied, SESSION).await;
     let holder_sem = Semaphore::new(&holder, "/p", 1).with_identifier("holder");
@@ -44,7 +44,7 @@ async fn connection_loss_during_acquire_leaves_one_lease() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_expiry_while_holding_a_lease() {
-    let server = Faulty::start("sem-expire").await;
+    let server = OwnServer::start("sem-expire").await;
     let a = client_with(&server.proxied, SESSION).await;
     let b = client_with(&server.direct, SESSION).await;
     let mut lease = Semaphore::new(&a, "/q", 1).acquire(None).await.unwrap();

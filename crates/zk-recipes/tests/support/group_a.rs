@@ -1,6 +1,5 @@
-//! Helpers for the lock, semaphore, election, lease and partitioner tests: a server of the
-//! test's own behind a fault proxy, event-driven waits on children and states, and real
-//! session expiry.
+//! Helpers for the lock, semaphore, election, lease and partitioner tests: event-driven waits
+//! on children and states (the server of the test's own is in `support`).
 //!
 //! Declare it next to `support` in a test file:
 //!
@@ -16,62 +15,10 @@ use std::future::Future;
 use std::time::Duration;
 
 use zk_client::{Client, SessionState};
-use zk_testing::Cluster;
 
-/// Generous limit for anything that should happen quickly.
-pub const WAIT: Duration = Duration::from_secs(20);
-
-/// A standalone server of the test's own (so it may be cut and expire sessions without
-/// disturbing other tests), with a fresh chroot.
-pub struct Faulty {
-    pub cluster: Cluster,
-    /// Through the fault proxy, with the chroot.
-    pub proxied: String,
-    /// Straight to the server, with the chroot.
-    pub direct: String,
-}
-
-impl Faulty {
-    /// Starts the server (on a blocking thread) and creates the chroot.
-    pub async fn start(name: &str) -> Faulty {
-        let cluster = tokio::task::spawn_blocking(|| Cluster::builder().start())
-            .await
-            .expect("join")
-            .expect("start a ZooKeeper server");
-        let chroot = zk_testing::unique_chroot(name);
-        let root = zk_client_tokio::connect(&cluster.connect_string())
-            .await
-            .expect("connect");
-        root.ensure_path(&chroot).await.expect("create the chroot");
-        root.close().await;
-        Faulty {
-            proxied: format!("{}{chroot}", cluster.proxied_connect_string()),
-            direct: cluster.connect_string_with_chroot(&chroot),
-            cluster,
-        }
-    }
-
-    /// Expires `client`'s session for real while its connection is cut, then lets it
-    /// reconnect (it learns of the expiry and opens a new session).
-    pub fn expire(&self, client: &Client) {
-        let id = client.session_id().expect("a session");
-        let password = client.session_password().expect("a password");
-        self.cluster.cut_all();
-        self.cluster
-            .expire_session(id.0, &password)
-            .expect("the server expires the session");
-        self.cluster.restore_all();
-    }
-}
-
-/// A client with a session timeout of `timeout`.
-pub async fn client_with(connect: &str, timeout: Duration) -> Client {
-    zk_client_tokio::builder(connect)
-        .session_timeout(timeout)
-        .connect()
-        .await
-        .expect("connect")
-}
+// Re-exported so a test takes all it needs from its group; not every test uses each.
+#[allow(unused_imports)]
+pub use crate::support::{OwnServer, WAIT, client_with};
 
 /// The children of `dir`, sorted (empty if `dir` does not exist).
 pub async fn children(client: &Client, dir: &str) -> Vec<String> {

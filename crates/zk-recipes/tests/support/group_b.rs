@@ -1,6 +1,6 @@
-//! Helpers for the queue, barrier, counter, party, watcher and cache tests: a server of the
-//! test's own behind a fault proxy (for cuts and real session expiry), waits on session
-//! states, and a count of the watches the server holds for a session.
+//! Helpers for the queue, barrier, counter, party, watcher and cache tests: waits on session
+//! states, and a count of the watches the server holds for a session (the server of the
+//! test's own is in `support`).
 //!
 //! Declare it next to `support` in a test file:
 //!
@@ -17,63 +17,9 @@ use std::time::Duration;
 use zk_client::{Client, Error, SessionState, StateStream, WatcherType};
 use zk_testing::Cluster;
 
-/// Generous limit for anything that should happen quickly.
-pub const WAIT: Duration = Duration::from_secs(20);
-
-/// A standalone server of the test's own, with a fresh chroot.
-pub struct OwnServer {
-    pub cluster: Cluster,
-    /// Through the fault proxy, with the chroot.
-    pub proxied: String,
-    /// Straight to the server, with the chroot.
-    pub direct: String,
-}
-
-impl OwnServer {
-    /// Starts the server (on a blocking thread) and creates the chroot.
-    pub async fn start(name: &str) -> OwnServer {
-        let cluster = tokio::task::spawn_blocking(|| Cluster::builder().start())
-            .await
-            .expect("join")
-            .expect("start a ZooKeeper server");
-        let chroot = zk_testing::unique_chroot(name);
-        let root = zk_client_tokio::connect(&cluster.connect_string())
-            .await
-            .expect("connect");
-        root.ensure_path(&chroot).await.expect("create the chroot");
-        root.close().await;
-        OwnServer {
-            proxied: format!("{}{chroot}", cluster.proxied_connect_string()),
-            direct: cluster.connect_string_with_chroot(&chroot),
-            cluster,
-        }
-    }
-
-    /// Expires `client`'s session for real while its connection is cut; the connection stays
-    /// cut until [`restore`](OwnServer::restore), so the test can change things meanwhile.
-    pub fn cut_and_expire(&self, client: &Client) {
-        let id = client.session_id().expect("a session");
-        let password = client.session_password().expect("a password");
-        self.cluster.cut_all();
-        self.cluster
-            .expire_session(id.0, &password)
-            .expect("the server expires the session");
-    }
-
-    /// Lets clients connect again.
-    pub fn restore(&self) {
-        self.cluster.restore_all();
-    }
-}
-
-/// A client with a session timeout of `timeout`.
-pub async fn client_with(connect: &str, timeout: Duration) -> Client {
-    zk_client_tokio::builder(connect)
-        .session_timeout(timeout)
-        .connect()
-        .await
-        .expect("connect")
-}
+// Re-exported so a test takes all it needs from its group; not every test uses each.
+#[allow(unused_imports)]
+pub use crate::support::{OwnServer, WAIT, client_with};
 
 /// Waits (on the state stream) until the client reports `state`.
 pub async fn wait_state(changes: &mut StateStream, state: SessionState) {

@@ -9,6 +9,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use zk_client::Client;
+use zk_testing::Cluster;
 
 /// A fresh chroot on the shared server: its connect string (for more clients, and for kazoo).
 pub async fn chroot(name: &str) -> String {
@@ -37,4 +38,70 @@ pub async fn within<T>(limit: Duration, what: &str, future: impl Future<Output =
         Ok(value) => value,
         Err(_) => panic!("timed out after {limit:?} waiting for {what}"),
     }
+}
+
+/// Generous limit for anything that should happen quickly.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// A standalone server of the test's own (so it may be cut and expire sessions without
+/// disturbing other tests), behind a fault proxy, with a fresh chroot.
+pub struct OwnServer {
+    pub cluster: Cluster,
+    /// Through the fault proxy, with the chroot.
+    pub proxied: String,
+    /// Straight to the server, with the chroot.
+    pub direct: String,
+}
+
+impl OwnServer {
+    /// Starts the server (on a blocking thread) and creates the chroot.
+    pub async fn start(name: &str) -> OwnServer {
+        let cluster = tokio::task::spawn_blocking(|| Cluster::builder().start())
+            .await
+            .expect("join")
+            .expect("start a ZooKeeper server");
+        let chroot = zk_testing::unique_chroot(name);
+        let root = zk_client_tokio::connect(&cluster.connect_string())
+            .await
+            .expect("connect");
+        root.ensure_path(&chroot).await.expect("create the chroot");
+        root.close().await;
+        OwnServer {
+            proxied: format!("{}{chroot}", cluster.proxied_connect_string()),
+            direct: cluster.connect_string_with_chroot(&chroot),
+            cluster,
+        }
+    }
+
+    /// Expires `client`'s session for real while its connection is cut; the connection stays
+    /// cut until [`restore`](OwnServer::restore), so the test can change things meanwhile.
+    pub fn cut_and_expire(&self, client: &Client) {
+        let id = client.session_id().expect("a session");
+        let password = client.session_password().expect("a password");
+        self.cluster.cut_all();
+        self.cluster
+            .expire_session(id.0, &password)
+            .expect("the server expires the session");
+    }
+
+    /// Lets clients connect again.
+    pub fn restore(&self) {
+        self.cluster.restore_all();
+    }
+
+    /// Expires `client`'s session for real while its connection is cut, then lets it
+    /// reconnect (it learns of the expiry and opens a new session).
+    pub fn expire(&self, client: &Client) {
+        self.cut_and_expire(client);
+        self.restore();
+    }
+}
+
+/// A client with a session timeout of `timeout`.
+pub async fn client_with(connect: &str, timeout: Duration) -> Client {
+    zk_client_tokio::builder(connect)
+        .session_timeout(timeout)
+        .connect()
+        .await
+        .expect("connect")
 }
