@@ -250,6 +250,20 @@ fn invalid_configurations_are_rejected() {
     assert!(zk_proto::Session::new(c, support::now()).is_err());
 }
 
+/// A session that accepts read-only servers, connected read-only to the first host it tried
+/// (session 77), with its outputs so far taken.
+fn read_only_script(connect: &str) -> Script {
+    let mut c = config(connect);
+    c.read_only = true;
+    let mut s = Script::new(c);
+    s.open();
+    s.take_connect_request();
+    s.accept(77, 30_000, true);
+    s.take_events();
+    s.take_transport();
+    s
+}
+
 /// The probes a pump produced: (probe, host, deadline).
 fn probes(s: &mut Script) -> Vec<(zk_proto::ProbeId, zk_proto::HostPort, std::time::Instant)> {
     s.take_events()
@@ -267,16 +281,9 @@ fn probes(s: &mut Script) -> Vec<(zk_proto::ProbeId, zk_proto::HostPort, std::ti
 
 #[test]
 fn a_read_only_session_asks_the_other_servers_and_moves_to_a_read_write_one() {
-    let mut c = config("a:1,b:2,c:3");
-    c.read_only = true;
-    let mut s = Script::new(c);
-    s.open();
-    s.take_connect_request();
-    s.accept(77, 30_000, true);
+    let mut s = read_only_script("a:1,b:2,c:3");
     assert_eq!(s.session.state(), SessionState::ConnectedReadOnly);
     let read_only_host = s.host.clone().unwrap();
-    s.take_events();
-    s.take_transport();
 
     // The first question goes out after 100 ms, to another server, with a 1 s deadline.
     s.advance(Duration::from_millis(99));
@@ -342,27 +349,15 @@ fn a_read_only_session_asks_the_other_servers_and_moves_to_a_read_write_one() {
 
 #[test]
 fn a_single_server_is_not_asked_about_itself() {
-    let mut c = config("a:1");
-    c.read_only = true;
-    let mut s = Script::new(c);
-    s.open();
-    s.take_connect_request();
-    s.accept(77, 30_000, true);
-    s.take_events();
+    let mut s = read_only_script("a:1");
     s.advance(Duration::from_secs(2));
     assert!(probes(&mut s).is_empty());
 }
 
 #[test]
 fn a_read_write_server_that_then_refuses_is_not_retried_in_a_tight_loop() {
-    let mut c = config("a:1,b:2");
-    c.read_only = true;
-    let mut s = Script::new(c);
-    s.open();
-    s.take_connect_request();
-    s.accept(77, 30_000, true);
+    let mut s = read_only_script("a:1,b:2");
     let read_only_host = s.host.clone().unwrap();
-    s.take_events();
     s.advance(Duration::from_millis(100));
     let (probe, other, _) = probes(&mut s).remove(0);
     // It says "rw", but the connection to it fails: back to the read-only server.
@@ -384,14 +379,7 @@ fn a_read_write_server_that_then_refuses_is_not_retried_in_a_tight_loop() {
 
 #[test]
 fn a_closing_session_stops_looking_for_a_read_write_server() {
-    let mut c = config("a:1,b:2");
-    c.read_only = true;
-    let mut s = Script::new(c);
-    s.open();
-    s.take_connect_request();
-    s.accept(77, 30_000, true);
-    s.take_events();
-    s.take_transport();
+    let mut s = read_only_script("a:1,b:2");
     s.advance(Duration::from_millis(100));
     let (probe, _, _) = probes(&mut s).remove(0);
     s.session.close(s.now);
