@@ -328,12 +328,17 @@ impl TlsLayer {
     /// ```no_run
     /// use std::sync::Arc;
     /// use zk_client::{ClientBuilder, TlsLayer, rustls};
-    /// # fn roots() -> rustls::RootCertStore { unimplemented!() }
+    /// use rustls::pki_types::{CertificateDer, pem::PemObject};
     ///
+    /// // The trust anchors, from a PEM bundle the application chose.
+    /// let mut roots = rustls::RootCertStore::empty();
+    /// for cert in CertificateDer::pem_file_iter("/etc/zookeeper/ca.pem").expect("readable") {
+    ///     roots.add(cert.expect("a certificate"))?;
+    /// }
     /// let provider = Arc::new(rustls::crypto::ring::default_provider());
     /// let config = rustls::ClientConfig::builder_with_provider(provider)
     ///     .with_protocol_versions(&[&rustls::version::TLS13])?
-    ///     .with_root_certificates(roots())
+    ///     .with_root_certificates(roots)
     ///     .with_no_client_auth();
     /// let builder = ClientBuilder::new("zk1.example.com:2281")
     ///     .transport_layer(TlsLayer::from_rustls_config(Arc::new(config)));
