@@ -38,6 +38,14 @@ fn entry_prefix(priority: u16) -> Result<String> {
     Ok(format!("entry-{priority:03}-"))
 }
 
+/// Creates one entry (`<prefix><sequence>`) and returns its name. Not retried on a connection
+/// error: the create may have been applied, and a second entry would be a duplicate.
+async fn create_entry(client: &Client, prefix: &str, value: Bytes) -> Result<String> {
+    let options = CreateOptions::mode(CreateMode::PersistentSequential);
+    let path = client.create_with(prefix, value, &options).await?;
+    Ok(name_of(&path).to_owned())
+}
+
 /// The priority and sequence of an entry name `entry-PPP-<seq>`.
 fn parse_entry(name: &str) -> Option<(u16, Sequence)> {
     let rest = name.strip_prefix("entry-")?;
@@ -183,9 +191,7 @@ impl Queue {
     ) -> Result<String> {
         let prefix = join(&self.path, &entry_prefix(priority)?);
         self.ensure().await?;
-        let options = CreateOptions::mode(CreateMode::PersistentSequential);
-        let path = self.client.create_with(&prefix, value, &options).await?;
-        Ok(name_of(&path).to_owned())
+        create_entry(&self.client, &prefix, value.into()).await
     }
 
     /// Takes the first entry: its value, or `None` if the queue is empty.
@@ -376,9 +382,7 @@ impl LockingQueue {
     ) -> Result<String> {
         let prefix = join(&self.entries_path, &entry_prefix(priority)?);
         self.ensure().await?;
-        let options = CreateOptions::mode(CreateMode::PersistentSequential);
-        let path = self.client.create_with(&prefix, value, &options).await?;
-        Ok(name_of(&path).to_owned())
+        create_entry(&self.client, &prefix, value.into()).await
     }
 
     /// Adds every value, all with `priority`, in one transaction: all are added or none is.
