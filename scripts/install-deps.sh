@@ -7,7 +7,7 @@ need=()
 [ -e /usr/share/zookeeper/zookeeper.jar ] || [ -n "$(ls /usr/share/java/zookeeper*.jar 2>/dev/null)" ] || need+=(zookeeper)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 /usr/bin/python3 -c "import kazoo" >/dev/null 2>&1 || need+=(python3-kazoo)
-# SASL GSSAPI (crates/zk-sasl-gssapi): MIT's KDC, kdb5_util and kadmin.local (Debian ships the
+# SASL GSSAPI (zk-sasl-gssapi): MIT's KDC, kdb5_util and kadmin.local (Debian ships the
 # latter in krb5-admin-server; kadmind is never run) and kinit for the test realm; the krb5
 # headers and libclang that the libgssapi bindings are generated from at build time.
 [ -x /usr/sbin/krb5kdc ] || need+=(krb5-kdc)
