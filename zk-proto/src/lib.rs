@@ -156,8 +156,8 @@ pub use records::{Acl, ClientInfo, Id, Perms, Stat};
 pub use request::{AddWatchMode, CreateMode, MultiOp, ReadOp, Request, WatcherType};
 pub use response::{MultiResult, ReadResult, Response, first_error};
 pub use session::{
-    ConnId, ExpiryPolicy, Output, ProbeId, RequestId, Session, SessionConfig, SessionId,
-    SessionState, StateChange, Transmit,
+    AttemptFailure, ConnId, ExpiryPolicy, FailedAttempt, Output, ProbeId, RequestId, Session,
+    SessionConfig, SessionId, SessionState, StateChange, Transmit,
 };
 pub use version::ServerVersion;
 pub use watch::{EventType, NodeEvent, WatchEvent, WatchId, WatchKind};

@@ -1683,6 +1683,8 @@ fn session_13_29_reconnect_set_watches_catch_up() {
     assert_eq!(s.last_zxid(), 0xb6);
 
     // The connection drops; the next one re-attaches with lastZxidSeen 0xb6 (13.29 exactly).
+    // Past the connection's probation, so the reconnect is immediate (no backoff).
+    let now = now + Duration::from_secs(3);
     s.handle_disconnected(conn, now);
     let outputs = drain(&mut s);
     let conn2 = match outputs.as_slice() {
@@ -1788,6 +1790,8 @@ fn session_13_30_reconnect_set_watches2() {
     );
     let (w_persistent, w_recursive) = (ids[0], ids[1]);
 
+    // Past the connection's probation, so the reconnect is immediate (no backoff).
+    let now = now + Duration::from_secs(3);
     s.handle_disconnected(conn, now);
     let conn2 = match drain(&mut s).as_slice() {
         [Output::State(_), Output::Connect { conn, .. }] => *conn,
@@ -1971,6 +1975,8 @@ fn session_13_34_unimplemented_reply() {
     assert_eq!(s.last_zxid(), 0, "zxid -1 is not a zxid");
     assert_eq!(s.submit(Request::WhoAmI, now), Err(Error::Unimplemented));
     // <EOF>
+    // Past the connection's probation, so the reconnect is immediate (no backoff).
+    let now = now + Duration::from_secs(3);
     s.handle_disconnected(conn, now);
     let outputs = drain(&mut s);
     assert!(

@@ -74,6 +74,14 @@ pub struct SessionConfig {
     /// How long [`close`](crate::Session::close) waits for the server to confirm the end of the
     /// session (including reconnecting to send it) before giving up locally.
     pub close_timeout: Duration,
+    /// The shortest negotiated session timeout the client accepts. A server that grants less
+    /// (ZooKeeper's own floor is two ticks, so only a misconfigured or hostile server does)
+    /// is treated as a failed attempt with [`AttemptFailure::TimeoutTooShort`]: the client
+    /// could not keep such a session alive, and accepting it would loop between creating and
+    /// losing sessions. Default 100 ms.
+    ///
+    /// [`AttemptFailure::TimeoutTooShort`]: crate::AttemptFailure::TimeoutTooShort
+    pub min_session_timeout: Duration,
 }
 
 impl SessionConfig {
@@ -99,6 +107,7 @@ impl SessionConfig {
             backoff_initial: Duration::from_millis(50),
             backoff_max: Duration::from_secs(2),
             close_timeout: Duration::from_secs(5),
+            min_session_timeout: Duration::from_millis(100),
         })
     }
 
@@ -154,6 +163,7 @@ impl std::fmt::Debug for SessionConfig {
             .field("backoff_initial", &self.backoff_initial)
             .field("backoff_max", &self.backoff_max)
             .field("close_timeout", &self.close_timeout)
+            .field("min_session_timeout", &self.min_session_timeout)
             .finish()
     }
 }

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use super::reply::decode_reply;
 use super::requests::InFlightKind;
 use super::transmit::{AUTH_XID, NOTIFICATION_XID, PING_XID};
-use super::{ConnId, Output, Phase, Session, SessionState};
+use super::{AttemptFailure, ConnId, Output, Phase, Session, SessionState};
 use crate::error::Error;
 use crate::jute::{DecodeError, Reader, Record};
 use crate::records::{ConnectResponse, ReplyHeader, WatcherEvent};
@@ -39,7 +39,7 @@ impl Session {
     /// [`poll_timeout`](Session::poll_timeout).
     pub fn handle_connect_failed(&mut self, conn: ConnId, now: Instant) {
         if matches!(self.phase, Phase::Connecting { conn: c, .. } if c == conn) {
-            self.attempt_failed(now, false);
+            self.attempt_failed(now, false, AttemptFailure::Transport);
         }
     }
 
@@ -51,7 +51,7 @@ impl Session {
         match self.phase {
             Phase::Connected { conn: c, .. } if c == conn => self.connection_lost(now, false),
             Phase::Connecting { conn: c, .. } | Phase::Handshaking { conn: c, .. } if c == conn => {
-                self.attempt_failed(now, false)
+                self.attempt_failed(now, false, AttemptFailure::Transport)
             }
             _ => {}
         }
@@ -78,7 +78,7 @@ impl Session {
                 Ok(None) => return,
                 Err(err) => {
                     tracing::warn!(%err, "invalid frame; dropping the connection");
-                    self.protocol_error(now);
+                    self.protocol_error(now, AttemptFailure::InvalidFrame(err));
                     return;
                 }
             };
@@ -86,17 +86,8 @@ impl Session {
             let result = match self.phase {
                 Phase::Handshaking { .. } => self.on_handshake_frame(frame, now),
                 Phase::Connected { .. } => {
-                    if let Phase::Connected {
-                        last_recv,
-                        confirmed,
-                        ..
-                    } = &mut self.phase
-                    {
+                    if let Phase::Connected { last_recv, .. } = &mut self.phase {
                         *last_recv = now;
-                        if !*confirmed {
-                            *confirmed = true;
-                            self.hosts.on_success();
-                        }
                     }
                     self.on_frame(frame)
                 }
@@ -104,7 +95,7 @@ impl Session {
             };
             if let Err(err) = result {
                 tracing::warn!(%err, "malformed reply; dropping the connection");
-                self.protocol_error(now);
+                self.protocol_error(now, AttemptFailure::MalformedHandshake(err));
                 return;
             }
         }
@@ -130,14 +121,20 @@ impl Session {
             self.lose_session(now, true);
             return;
         }
-        let (_, read_timeout, ping_interval) = self.timeouts();
+        let (connect_timeout, read_timeout, ping_interval) = self.timeouts();
         match self.phase {
             Phase::Waiting { until } if now >= until => self.start_attempt(now),
-            Phase::Connecting { deadline, .. } | Phase::Handshaking { deadline, .. }
-                if now >= deadline =>
-            {
-                tracing::debug!("connect attempt timed out");
-                self.attempt_failed(now, true);
+            Phase::Connecting { deadline, .. } if now >= deadline => {
+                let why = AttemptFailure::ConnectTimedOut {
+                    after: connect_timeout,
+                };
+                self.attempt_failed(now, true, why);
+            }
+            Phase::Handshaking { deadline, .. } if now >= deadline => {
+                let why = AttemptFailure::HandshakeTimedOut {
+                    after: connect_timeout,
+                };
+                self.attempt_failed(now, true, why);
             }
             Phase::Connected {
                 last_recv,
@@ -158,10 +155,14 @@ impl Session {
         }
     }
 
-    fn protocol_error(&mut self, now: Instant) {
+    /// Drops a connection whose peer sent what cannot be read; `why` describes it if the
+    /// handshake was still under way.
+    fn protocol_error(&mut self, now: Instant, why: AttemptFailure) {
         match self.phase {
             Phase::Connected { .. } => self.connection_lost(now, true),
-            Phase::Handshaking { .. } | Phase::Connecting { .. } => self.attempt_failed(now, true),
+            Phase::Handshaking { .. } | Phase::Connecting { .. } => {
+                self.attempt_failed(now, true, why)
+            }
             _ => {}
         }
     }
@@ -172,37 +173,51 @@ impl Session {
             // A read-only server without local sessions answers a new session with a bare
             // ReplyHeader {0, zxid, -119} instead of a ConnectResponse (§6.7): try elsewhere.
             let header = ReplyHeader::from_bytes(frame)?;
-            tracing::debug!(
-                err = header.err,
-                "server refused the session; trying the next one"
-            );
-            self.attempt_failed(now, true);
+            let why = AttemptFailure::Refused { code: header.err };
+            self.attempt_failed(now, true, why);
             return Ok(());
         }
         let response = ConnectResponse::from_bytes(frame)?;
+        let resuming = self.session_id != 0 && self.session_is_global;
         if response.is_expired() {
-            if self.session_id != 0 && self.session_is_global {
+            // A timeout of zero or less is how ZooKeeper says "expired" (the Java client's
+            // `ClientCnxn.onConnected` reads it so too).
+            if resuming {
+                self.record_failure(AttemptFailure::SessionExpired);
                 self.lose_session(now, true);
             } else {
-                self.attempt_failed(now, true);
+                let why = AttemptFailure::InvalidTimeout {
+                    timeout_ms: response.timeout_ms,
+                };
+                self.attempt_failed(now, true, why);
             }
+            return Ok(());
+        }
+        if let Some(why) = self.unusable(&response) {
+            self.attempt_failed(now, true, why);
             return Ok(());
         }
         let Phase::Handshaking { conn, .. } = self.phase else {
             return Ok(());
         };
-        if self.session_id != 0 && response.session_id != self.session_id {
-            tracing::info!(
-                old = self.session_id,
-                new = response.session_id,
-                "server granted a different session"
+        if resuming && response.session_id != self.session_id {
+            // The servers no longer know the session asked for and made a new one: the old
+            // session, its ephemeral nodes and its watches are gone, exactly as after an
+            // expiry, so the application must hear Lost (ZooKeeper does this when the session
+            // id is unknown to the ensemble, e.g. after its data was wiped).
+            tracing::warn!(
+                old = %super::SessionId(self.session_id),
+                new = %super::SessionId(response.session_id),
+                "server granted a different session; the old one is lost"
             );
+            if !self.end_session() {
+                return Ok(());
+            }
         }
         self.session_id = response.session_id;
         self.passwd = response.passwd;
-        self.negotiated_timeout = Some(std::time::Duration::from_millis(
-            response.timeout_ms.max(1) as u64,
-        ));
+        self.negotiated_timeout =
+            Some(std::time::Duration::from_millis(response.timeout_ms as u64));
         self.read_only = response.read_only == Some(true);
         if !self.read_only {
             self.session_is_global = true;
@@ -211,7 +226,7 @@ impl Session {
             conn,
             last_recv: now,
             last_send: now,
-            confirmed: false,
+            healthy_at: now + self.probation(),
         };
         self.reset_rw_probe(now);
         let connected = if self.read_only {
@@ -234,6 +249,26 @@ impl Session {
         }
         self.queue_post_handshake(now);
         Ok(())
+    }
+
+    /// Why a ConnectResponse that grants a session cannot be used, if it cannot: a timeout
+    /// the client could not keep alive, a session id ZooKeeper never grants, or a read-only
+    /// session the client did not ask for.
+    fn unusable(&self, response: &ConnectResponse) -> Option<AttemptFailure> {
+        let negotiated = std::time::Duration::from_millis(response.timeout_ms.max(0) as u64);
+        if negotiated < self.min_session_timeout {
+            return Some(AttemptFailure::TimeoutTooShort {
+                negotiated,
+                minimum: self.min_session_timeout,
+            });
+        }
+        if response.session_id == 0 {
+            return Some(AttemptFailure::ZeroSessionId);
+        }
+        if response.read_only == Some(true) && !self.read_only_allowed {
+            return Some(AttemptFailure::UnrequestedReadOnly);
+        }
+        None
     }
 
     /// Any frame after the handshake (PROTOCOL.md §5.2).

@@ -8,7 +8,8 @@ use bytes::Bytes;
 
 use super::requests::InFlightKind;
 use super::{
-    ExpiryPolicy, Output, Phase, RequestId, Session, SessionId, SessionState, StateChange,
+    AttemptFailure, ExpiryPolicy, FailedAttempt, Output, Phase, RequestId, Session, SessionId,
+    SessionState, StateChange,
 };
 use crate::error::Error;
 use crate::response::Response;
@@ -57,8 +58,11 @@ impl Session {
     }
 
     /// Drops the current transport without having established a session on it; counts as a
-    /// failed attempt for the backoff.
-    pub(super) fn attempt_failed(&mut self, now: Instant, tell_driver: bool) {
+    /// failed attempt for the backoff, and `why` is kept for
+    /// [`last_attempt_failure`](Session::last_attempt_failure).
+    pub(super) fn attempt_failed(&mut self, now: Instant, tell_driver: bool, why: AttemptFailure) {
+        tracing::debug!(reason = %why, "connection attempt failed");
+        self.record_failure(why);
         self.drop_transport(tell_driver);
         if self.closing.is_some() && self.session_id == 0 {
             self.finish_close();
@@ -68,17 +72,26 @@ impl Session {
         self.schedule_attempt(now, delay);
     }
 
+    /// Remembers why the current attempt failed, for
+    /// [`last_failed_attempt`](Session::last_failed_attempt).
+    pub(super) fn record_failure(&mut self, reason: AttemptFailure) {
+        if let (Some(conn), Some(host)) = (self.phase.conn(), self.current_host.clone()) {
+            self.last_failure = Some(FailedAttempt { conn, host, reason });
+        }
+    }
+
     /// Loses an established connection: requests in flight fail with ConnectionLoss (a write
     /// may or may not have been applied), the state becomes Suspended, and the next host is
     /// tried. The session, its watches and its credentials are kept.
+    ///
+    /// Only a connection that stayed up for its probation period (see `Session::probation`)
+    /// resets the backoff and lets the next attempt start at once; one that ended sooner is a
+    /// failed attempt. Otherwise a server that completes handshakes and drops the connection
+    /// straight after (shutting down, overloaded, or a proxy in trouble) would be reconnected
+    /// to thousands of times a second.
     pub(super) fn connection_lost(&mut self, now: Instant, tell_driver: bool) {
-        let confirmed = matches!(
-            self.phase,
-            Phase::Connected {
-                confirmed: true,
-                ..
-            }
-        );
+        let healthy =
+            matches!(self.phase, Phase::Connected { healthy_at, .. } if now >= healthy_at);
         let close_sent = self.closing.is_some_and(|c| c.sent);
         self.drop_transport(tell_driver);
         if close_sent {
@@ -89,9 +102,8 @@ impl Session {
         if self.state.is_connected() {
             self.set_state(SessionState::Suspended);
         }
-        // A connection that never answered anything after the handshake counts as a failed
-        // attempt, so a server that accepts and drops at once does not make us spin.
-        let delay = if confirmed {
+        let delay = if healthy {
+            self.hosts.on_success();
             Duration::ZERO
         } else {
             self.hosts.on_failure(&mut self.rng)
@@ -136,10 +148,21 @@ impl Session {
     /// timeout). Everything tied to it ends with SessionExpired; unless the policy is
     /// terminal, a new session is opened. Credentials are kept and replayed.
     pub(super) fn lose_session(&mut self, now: Instant, tell_driver: bool) {
-        tracing::warn!(session_id = %SessionId(self.session_id), "session lost");
         if self.phase.conn().is_some() {
             self.drop_transport(tell_driver);
         }
+        if self.end_session() {
+            self.set_state(SessionState::Connecting);
+            self.start_attempt(now);
+        }
+    }
+
+    /// Reports the loss of the current session and ends everything tied to it. Returns
+    /// whether the client goes on with a new session (the expiry policy), or has stopped:
+    /// closed (a close was under way) or lost for good (the terminal policy; the transport,
+    /// if any, is closed).
+    pub(super) fn end_session(&mut self) -> bool {
+        tracing::warn!(session_id = %SessionId(self.session_id), "session lost");
         self.set_state(SessionState::Lost);
         self.fail_queued(Error::SessionExpired);
         self.end_watchers(WatchEvent::SessionExpired);
@@ -151,17 +174,18 @@ impl Session {
         self.read_only = false;
         if self.closing.is_some() {
             self.finish_close();
-            return;
+            return false;
         }
         match self.expiry_policy {
             ExpiryPolicy::Terminal => {
+                if self.phase.conn().is_some() {
+                    self.drop_transport(true);
+                }
                 self.fail_auth_waiters(Error::SessionExpired);
                 self.phase = Phase::Done;
+                false
             }
-            ExpiryPolicy::NewSession => {
-                self.set_state(SessionState::Connecting);
-                self.start_attempt(now);
-            }
+            ExpiryPolicy::NewSession => true,
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod auth;
 mod config;
+mod failure;
 mod input;
 mod lifecycle;
 mod output;
@@ -15,6 +16,7 @@ mod transmit;
 mod watch_removal;
 
 pub use config::{ExpiryPolicy, SessionConfig};
+pub use failure::{AttemptFailure, FailedAttempt};
 pub use output::{ConnId, Output, RequestId, SessionId, SessionState, StateChange, Transmit};
 pub use rw_probe::ProbeId;
 
@@ -55,9 +57,10 @@ enum Phase {
         conn: ConnId,
         last_recv: Instant,
         last_send: Instant,
-        /// Whether the server has answered anything after the handshake; a connection that
-        /// dies before that counts as a failed attempt for the backoff.
-        confirmed: bool,
+        /// When the connection counts as healthy: one that ends before this instant counts
+        /// as a failed attempt for the backoff, so a server that grants sessions and drops
+        /// them at once cannot make the client reconnect in a tight loop.
+        healthy_at: Instant,
     },
     /// No further connections: closed, authentication failed, or lost with a terminal policy.
     Done,
@@ -98,6 +101,7 @@ pub struct Session {
     request_timeout: Option<Duration>,
     expiry_policy: ExpiryPolicy,
     close_timeout: Duration,
+    min_session_timeout: Duration,
 
     rng: Rng,
     hosts: HostRotation,
@@ -130,6 +134,8 @@ pub struct Session {
     sasl_exchange: Option<Box<dyn SaslMechanism>>,
     /// The server of the current connection attempt.
     current_host: Option<HostPort>,
+    /// The latest failed connection attempt and why it failed.
+    last_failure: Option<FailedAttempt>,
     /// The search for a read/write server while connected to a read-only one.
     rw_probe: rw_probe::RwProbe,
     /// Server-side watch removals put off because a reply still due may register a watcher
@@ -177,6 +183,7 @@ impl Session {
             request_timeout: config.request_timeout,
             expiry_policy: config.expiry_policy,
             close_timeout: config.close_timeout,
+            min_session_timeout: config.min_session_timeout,
             rng,
             hosts,
             caps: Capabilities {
@@ -198,6 +205,7 @@ impl Session {
             sasl: config.sasl,
             sasl_exchange: None,
             current_host: None,
+            last_failure: None,
             rw_probe: rw_probe::RwProbe::default(),
             deferred_removals: Vec::new(),
             decoder: FrameDecoder::new(config.max_frame_in),
@@ -271,6 +279,15 @@ impl Session {
     /// are drained, nothing more will happen.
     pub fn is_done(&self) -> bool {
         self.phase == Phase::Done
+    }
+
+    /// The most recent failed connection attempt: which one, to which server, and why.
+    ///
+    /// Kept until the next failure; a driver whose caller waits for a first connection uses it
+    /// to say why none came (compare its [`ConnId`] with the driver's own record of transport
+    /// errors to pick the newer).
+    pub fn last_failed_attempt(&self) -> Option<&FailedAttempt> {
+        self.last_failure.as_ref()
     }
 
     /// The connection currently in use or being opened, if any.
@@ -552,6 +569,12 @@ impl Session {
         let read = t * 2 / 3;
         let ping = (t / 3).min(Duration::from_secs(10));
         (connect, read, ping)
+    }
+
+    /// How long a connection must stay up before its loss no longer counts as a failed
+    /// attempt: a third of the session timeout (the ping interval), at most two seconds.
+    fn probation(&self) -> Duration {
+        (self.session_timeout() / 3).min(Duration::from_secs(2))
     }
 
     fn loss_deadline(&self) -> Option<Instant> {
