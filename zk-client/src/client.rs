@@ -160,7 +160,7 @@ impl Client {
     /// Why the last connection attempt that failed before a session was established failed
     /// (`"127.0.0.1:2281: invalid peer certificate: UnknownIssuer"`), if one did.
     pub fn last_connect_error(&self) -> Option<String> {
-        self.shared.lock().last_connect_error.clone()
+        self.shared.lock().last_connect_error()
     }
 
     /// The current session state.

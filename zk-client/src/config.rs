@@ -209,10 +209,10 @@ impl ClientBuilder {
 
     /// Starts the client and waits until a session is established (connected or read-only).
     ///
-    /// Fails with [`Error::ConnectFailed`] if none is established within the connect timeout
-    /// and an attempt failed (saying why the last one did: refused, an untrusted certificate,
-    /// ...), [`Error::OperationTimeout`] if attempts just did not finish in time (the client is
-    /// closed in both cases), [`Error::AuthFailed`] if a credential is rejected,
+    /// Fails with [`Error::ConnectFailed`] if none is established within the connect timeout,
+    /// saying why the last attempt failed (refused, an untrusted certificate, a handshake the
+    /// server never answered or answered with something unusable, ...) or, if none had failed
+    /// yet, that the attempt under way did not finish in time (the client is closed then), [`Error::AuthFailed`] if a credential is rejected,
     /// or [`Error::SessionExpired`] if a resumed session is gone and the policy is terminal.
     pub async fn connect(self) -> Result<Client, Error> {
         let timeout = self.connect_timeout;
@@ -226,11 +226,15 @@ impl ClientBuilder {
         let timeout = timeout.unwrap_or(session_timeout);
         if let Err(err) = client.wait_connected(timeout).await {
             let err = match err {
-                Error::OperationTimeout => client
-                    .last_connect_error()
-                    .map_or(Error::OperationTimeout, |last_attempt| {
-                        Error::ConnectFailed { last_attempt }
+                Error::OperationTimeout => Error::ConnectFailed {
+                    last_attempt: client.last_connect_error().unwrap_or_else(|| {
+                        // Nothing failed yet: the first attempt is still under way.
+                        let host = client
+                            .connected_host()
+                            .map_or_else(|| "?".to_owned(), |h| h.to_string());
+                        format!("{host}: no session within the connect timeout of {timeout:?}")
                     }),
+                },
                 other => other,
             };
             client.close().await;

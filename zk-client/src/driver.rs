@@ -91,7 +91,7 @@ impl Driver {
             }
             Err(err) => {
                 tracing::debug!(conn = conn.get(), %err, "connect failed");
-                st.record_connect_error(&err.to_string());
+                st.record_connect_error(conn, &err.to_string());
                 st.session.handle_connect_failed(conn, now);
             }
         }
@@ -126,7 +126,10 @@ impl Driver {
                         Ok(_) => "the server closed the connection".to_owned(),
                         Err(err) => err.to_string(),
                     };
-                    st.record_connect_error(&format!("{reason} before a session was established"));
+                    st.record_connect_error(
+                        conn,
+                        &format!("{reason} before a session was established"),
+                    );
                 }
                 st.session.handle_disconnected(conn, now);
                 true

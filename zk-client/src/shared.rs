@@ -11,8 +11,8 @@ use std::task::Waker;
 use std::time::Instant;
 
 use zk_proto::{
-    Acl, Error, HostPort, Output, Request, RequestId, Response, ServerVersion, Session,
-    StateChange, WatchEvent, WatchId,
+    Acl, AttemptFailure, ConnId, Error, HostPort, Output, Request, RequestId, Response,
+    ServerVersion, Session, StateChange, WatchEvent, WatchId,
 };
 
 use crate::completion::{Completions, ReplyFuture};
@@ -78,9 +78,9 @@ pub(crate) struct State {
     pub(crate) routes: Routes,
     /// The server of the current (or last) connection attempt.
     pub(crate) current_host: Option<HostPort>,
-    /// Why the last connection attempt that failed before a session was established failed,
-    /// with its server: what `connect` reports instead of a bare timeout.
-    pub(crate) last_connect_error: Option<String>,
+    /// The last transport error of a connection attempt (the session knows only that the
+    /// transport failed; the driver knows why), with its attempt and server.
+    pub(crate) last_transport_error: Option<(ConnId, String)>,
 }
 
 pub(crate) struct Shared {
@@ -118,7 +118,7 @@ impl Shared {
                 session,
                 routes: Routes::default(),
                 current_host: None,
-                last_connect_error: None,
+                last_transport_error: None,
             }),
             notify: Notify::default(),
             runtime,
@@ -211,13 +211,32 @@ impl Shared {
 }
 
 impl State {
-    /// Remembers why a connection attempt to the current host failed.
-    pub(crate) fn record_connect_error(&mut self, reason: &str) {
+    /// Remembers why the transport of attempt `conn` (to the current host) failed.
+    pub(crate) fn record_connect_error(&mut self, conn: ConnId, reason: &str) {
         let host = self
             .current_host
             .as_ref()
             .map_or_else(|| "?".to_owned(), ToString::to_string);
-        self.last_connect_error = Some(format!("{host}: {reason}"));
+        self.last_transport_error = Some((conn, format!("{host}: {reason}")));
+    }
+
+    /// Why the most recent failed connection attempt failed, with its server: the driver's
+    /// transport error or the session's own reason (a refused, stalled or unusable
+    /// handshake), whichever is newer. On the same attempt the session's reason wins unless it
+    /// only says "the transport failed", which the driver's error explains better.
+    pub(crate) fn last_connect_error(&self) -> Option<String> {
+        let session = self.session.last_failed_attempt();
+        match (&self.last_transport_error, session) {
+            (Some((conn, transport)), Some(failed))
+                if *conn > failed.conn
+                    || (*conn == failed.conn && failed.reason == AttemptFailure::Transport) =>
+            {
+                Some(transport.clone())
+            }
+            (_, Some(failed)) => Some(failed.to_string()),
+            (Some((_, transport)), None) => Some(transport.clone()),
+            (None, None) => None,
+        }
     }
 
     /// Delivers one output that is not about the transport. Callers to wake are added to
