@@ -28,6 +28,8 @@ pub struct Client {
     _guard: Arc<CloseOnDrop>,
     /// A per-handle deadline for requests (see [`Client::with_request_timeout`]).
     request_timeout: Option<Duration>,
+    /// The session this handle's requests are bound to (see [`Client::bound_to_session`]).
+    bound_session: Option<SessionId>,
 }
 
 struct CloseOnDrop(Arc<Shared>);
@@ -68,6 +70,7 @@ impl Client {
             _guard: Arc::new(CloseOnDrop(shared.clone())),
             shared,
             request_timeout: None,
+            bound_session: None,
         }
     }
 
@@ -80,6 +83,40 @@ impl Client {
         }
     }
 
+    /// A handle to the same client whose requests are bound to `session`: each fails with
+    /// [`Error::SessionExpired`], and is not sent, unless the client's session is still
+    /// `session` when it is submitted, and one waiting to be sent when that session is lost
+    /// fails the same way.
+    ///
+    /// Without it, a request made after a loss simply runs on the client's next session (the
+    /// default expiry policy opens one), which is what most code wants, but not code that
+    /// checked something under the old session: a lock holder whose session expired would
+    /// overwrite the data of the holder that came after it. Bind the writes you make under a
+    /// lock, a lease or leadership to the session that holds it (the recipes' guards do), and
+    /// make them conditional on the holder's node as well where a pause could outlast the
+    /// session unnoticed (a transaction that checks the node; see `zk-recipes`).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: zk_client::Client) -> Result<(), zk_client::Error> {
+    /// let session = client.session_id().expect("connected");
+    /// // ... decide something under this session ...
+    /// let bound = client.bound_to_session(session);
+    /// bound.set_data("/config", "decided", None).await?; // SessionExpired once it is gone
+    /// # Ok(()) }
+    /// ```
+    pub fn bound_to_session(&self, session: SessionId) -> Client {
+        Client {
+            bound_session: Some(session),
+            ..self.clone()
+        }
+    }
+
+    /// The session this handle's requests are bound to, if any
+    /// ([`bound_to_session`](Client::bound_to_session)).
+    pub fn bound_session(&self) -> Option<SessionId> {
+        self.bound_session
+    }
+
     fn deadline(&self) -> Option<Instant> {
         self.request_timeout
             .map(|timeout| self.shared.runtime.now() + timeout)
@@ -87,9 +124,12 @@ impl Client {
 
     /// Submits any request and waits for its outcome: the low-level door to every operation.
     pub async fn execute(&self, request: Request) -> Result<Response, Error> {
-        let submitted = self
-            .shared
-            .submit(request, self.deadline(), WatchWanted::No)?;
+        let submitted = self.shared.submit(
+            request,
+            self.deadline(),
+            WatchWanted::No,
+            self.bound_session,
+        )?;
         wait(submitted.reply).await.map(|(response, _)| response)
     }
 
@@ -99,7 +139,12 @@ impl Client {
     pub(crate) fn send(&self, request: Request) -> Sent {
         Sent(
             self.shared
-                .submit(request, self.deadline(), WatchWanted::No)
+                .submit(
+                    request,
+                    self.deadline(),
+                    WatchWanted::No,
+                    self.bound_session,
+                )
                 .map(|submitted| submitted.reply)
                 .map_err(Some),
         )
@@ -110,9 +155,12 @@ impl Client {
         &self,
         request: Request,
     ) -> Result<(Response, Option<OneshotWatch>), Error> {
-        let submitted = self
-            .shared
-            .submit(request, self.deadline(), WatchWanted::OneShot)?;
+        let submitted = self.shared.submit(
+            request,
+            self.deadline(),
+            WatchWanted::OneShot,
+            self.bound_session,
+        )?;
         let claim = WatchClaim::new(&self.shared, submitted.id);
         let rx = submitted.watch;
         let (response, watch) = wait(submitted.reply).await?;
@@ -126,9 +174,12 @@ impl Client {
 
     /// Submits a request that leaves a persistent watch.
     pub(crate) async fn execute_persistent(&self, request: Request) -> Result<WatchStream, Error> {
-        let submitted = self
-            .shared
-            .submit(request, self.deadline(), WatchWanted::Persistent)?;
+        let submitted = self.shared.submit(
+            request,
+            self.deadline(),
+            WatchWanted::Persistent,
+            self.bound_session,
+        )?;
         let claim = WatchClaim::new(&self.shared, submitted.id);
         let rx = submitted.watch;
         let (_, watch) = wait(submitted.reply).await?;

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use zk_proto::{
     Acl, AttemptFailure, ConnId, Error, HostPort, Output, Request, RequestId, Response,
-    ServerVersion, Session, StateChange, WatchEvent, WatchId,
+    ServerVersion, Session, SessionId, StateChange, WatchEvent, WatchId,
 };
 
 use crate::completion::{Completions, ReplyFuture};
@@ -133,16 +133,22 @@ impl Shared {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Submits a request and wakes the driver to send it.
+    /// Submits a request and wakes the driver to send it. With `bound`, the request is
+    /// refused with `SessionExpired` unless the session is still that one: checked under the
+    /// same lock as the submission, and a request queued when its session is lost fails too.
     pub(crate) fn submit(
         &self,
         request: Request,
         deadline: Option<Instant>,
         watch: WatchWanted,
+        bound: Option<SessionId>,
     ) -> Result<Submitted, Error> {
         let now = self.runtime.now();
         let submitted = {
             let mut st = self.lock();
+            if bound.is_some_and(|expected| st.session.session_id() != Some(expected)) {
+                return Err(Error::SessionExpired);
+            }
             let id = match deadline {
                 Some(deadline) => st.session.submit_with_deadline(request, deadline)?,
                 None => st.session.submit(request, now)?,

@@ -25,7 +25,10 @@
 //! - Sequence numbers compare as integers across the signed 32-bit wrap by default
 //!   ([`SequenceOrder::Serial`]; kazoo #730); [`SequenceOrder::KazooString`] reproduces kazoo.
 //! - A [`LockGuard`] knows when its session is gone ([`LockGuard::lost`],
-//!   [`LockGuard::until_lost`]) and carries a [`FencingToken`].
+//!   [`LockGuard::until_lost`]), carries a [`FencingToken`], and writes only while the lock is
+//!   held ([`LockGuard::set_data_fenced`], [`LockGuard::fenced_transaction`], and
+//!   [`LockGuard::client`], bound to the holding session): see [`Lock`] for why a plain write
+//!   after a session loss overwrites the next holder's data.
 //! - The wait follows the session: a reconnect re-checks, a lost session creates a new node
 //!   (within the same time limit), a closed client fails.
 
@@ -37,7 +40,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use zk_client::{Client, SessionId};
+use zk_client::{Client, Error, MultiResult, SessionId, Stat, Transaction};
 
 use crate::error::{RecipeError, Result};
 use crate::lost::{FencingToken, LostSignal};
@@ -111,6 +114,77 @@ impl LockGuard {
     /// The session that owns the node.
     pub fn session(&self) -> SessionId {
         self.owner
+    }
+
+    /// A client handle bound to the session that holds the node: a request made through it
+    /// fails with [`Error::SessionExpired`](zk_client::Error::SessionExpired), without being
+    /// sent, once that session is gone, even though the client itself has moved on to a new
+    /// session (the default expiry policy). Make the writes you do under the lock with it.
+    ///
+    /// It does not cover a pause (a GC, a stopped VM) that outlasts the session before the
+    /// client has heard of the loss: use [`fenced_transaction`](LockGuard::fenced_transaction)
+    /// or [`set_data_fenced`](LockGuard::set_data_fenced) for writes to ZooKeeper, or the
+    /// [`fencing_token`](LockGuard::fencing_token) for other systems.
+    pub fn client(&self) -> Client {
+        self.client.bound_to_session(self.owner)
+    }
+
+    /// A transaction that ZooKeeper applies only while this lock is held: it starts with a
+    /// check that the held node still exists, so the server itself refuses it once the node is
+    /// gone (its session expired, or someone deleted it), however late this process learns of
+    /// it. It runs on [`client`](LockGuard::client), so it is also refused locally once the
+    /// client knows the session is gone. Add the writes and commit; a refusal fails the first
+    /// operation (index 0) with `NoNode`, or the whole transaction with `SessionExpired`.
+    ///
+    /// ```no_run
+    /// # async fn demo(guard: &zk_recipes::LockGuard) -> Result<(), zk_client::TransactionError> {
+    /// guard
+    ///     .fenced_transaction()
+    ///     .set_data("/jobs/owner", "me", None)
+    ///     .set_data("/jobs/state", "running", None)
+    ///     .commit()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn fenced_transaction(&self) -> Transaction {
+        // Version -1 matches any version: the check is for existence.
+        self.client().transaction().check(&self.path, -1)
+    }
+
+    /// Sets `path`'s data only while this lock is held: a
+    /// [`fenced_transaction`](LockGuard::fenced_transaction) with one `set_data` (checking
+    /// the node's data version if given). Returns the node's new Stat.
+    ///
+    /// # Errors
+    ///
+    /// - [`RecipeError::SessionLost`] if the lock is no longer held (its node is gone or its
+    ///   session is): nothing was written.
+    /// - [`RecipeError::Zk`] with the write's own error: `NoNode` for a missing `path`,
+    ///   `BadVersion`, or a connection error (`ConnectionLoss`, `RequestTimeout`), after which
+    ///   the write may or may not have been applied, as for any write.
+    pub async fn set_data_fenced(
+        &self,
+        path: &str,
+        data: impl Into<Bytes>,
+        version: Option<i32>,
+    ) -> Result<Stat> {
+        let committed = self
+            .fenced_transaction()
+            .set_data(path, data, version)
+            .commit()
+            .await;
+        match committed {
+            Ok(results) => match results.into_iter().nth(1) {
+                Some(MultiResult::SetData(stat)) => Ok(stat),
+                other => Err(RecipeError::Inconsistent(format!(
+                    "a fenced set_data answered {other:?}"
+                ))),
+            },
+            Err(err) if err.failed_op == Some(0) || err.error == Error::SessionExpired => {
+                Err(RecipeError::SessionLost)
+            }
+            Err(err) => Err(RecipeError::Zk(err.error)),
+        }
     }
 
     /// The [`LostSignal`] of the holding session, taken when the lock was acquired (so it
@@ -294,18 +368,34 @@ macro_rules! lock_api {
 /// node, so one value may be used by several tasks (the lock is not re-entrant: a second
 /// acquisition waits for the first).
 ///
+/// # Write under the lock with the guard, not with the client
+///
+/// A lock is held only as long as its session. If the session expires (a partition, a pause
+/// longer than the session timeout), the node is deleted and the next contender takes the
+/// lock, while this process may not know yet. Worse, with the default expiry policy the
+/// client opens a new session, so a plain `client.set_data(...)` made afterwards succeeds
+/// and **overwrites what the new holder wrote**. This is ZooKeeper's fencing problem, and
+/// kazoo and Curator users meet it too. Write through the guard instead:
+///
+/// - [`LockGuard::set_data_fenced`] and [`LockGuard::fenced_transaction`] make the write
+///   conditional on the held node in the same transaction, so ZooKeeper itself refuses a
+///   holder that lost the lock, however late it learns of it;
+/// - [`LockGuard::client`] is the client bound to the holding session: every request made
+///   through it fails with `SessionExpired` once that session is gone;
+/// - for systems other than ZooKeeper, pass [`LockGuard::fencing_token`] along and have them
+///   refuse tokens older than the newest they saw.
+///
 /// ```no_run
 /// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zk_recipes::Lock;
 ///
 /// let lock = Lock::new(&client, "/app/locks/report").with_identifier("worker-1");
-/// let mut guard = lock.acquire(Some(Duration::from_secs(10))).await?;
-/// let token = guard.fencing_token(); // pass it to the storage you write to
+/// let guard = lock.acquire(Some(Duration::from_secs(10))).await?;
+/// // Refused by the server if the lock was lost meanwhile (RecipeError::SessionLost).
+/// guard.set_data_fenced("/app/report/owner", "worker-1", None).await?;
+/// let token = guard.fencing_token(); // for the other storage you write to
 /// println!("holding {} with token {token:?}", guard.path());
-/// if !guard.is_lost() {
-///     // ... the critical section ...
-/// }
 /// guard.release().await?;
 /// # Ok(()) }
 /// ```
