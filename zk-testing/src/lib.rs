@@ -17,6 +17,9 @@
 //! - TLS ([`ClusterBuilder::tls`]): a secure client port on every server beside the plain
 //!   one, with certificates made for the test ([`TlsMaterial`]: a throwaway CA, server and
 //!   client certificates, and deliberately wrong ones for negative tests).
+//! - A [`hostile`] peer: a fake server on loopback that misbehaves on command (bad frames,
+//!   unusable handshakes, stalls, slow drips, reconnect storms) and counts connections and
+//!   bytes, to test a client against a broken or malicious server without Java.
 //! - A process-wide [`shared`] server for tests that only need a [`unique_chroot`], and
 //!   [`shared_connect_string`], which honours `ZK_TESTING_CONNECT` to run a suite against an
 //!   existing ensemble.
@@ -87,6 +90,7 @@ mod cluster;
 mod error;
 mod expire;
 mod four_letter;
+pub mod hostile;
 mod install;
 mod node;
 mod ports;
