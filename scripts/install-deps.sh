@@ -15,6 +15,10 @@ command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 command -v kinit >/dev/null 2>&1 || need+=(krb5-user)
 [ -e /usr/include/gssapi/gssapi.h ] || need+=(libkrb5-dev)
 [ -n "$(ls /usr/lib/llvm-*/lib/libclang.so 2>/dev/null)" ] || need+=(libclang-dev)
+# Network partitions (zk-testing's Network): `ip netns`, veth and bridge links from iproute2,
+# the drop rules from nftables.
+[ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need+=(iproute2)
+[ -x /usr/sbin/nft ] || need+=(nftables)
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "== installing ${need[*]}"

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use crate::cluster::Cluster;
 use crate::error::{Error, Result};
 use crate::install::Installation;
+use crate::netns::{Network, NodeHost};
 use crate::node::{Node, NodeSpec};
 use crate::ports::Ports;
 use crate::tls::{ClientAuth, TlsFiles, TlsMaterial};
@@ -83,6 +84,8 @@ pub struct ClusterBuilder {
     tls: bool,
     tls_material: Option<TlsMaterial>,
     tls_client_auth: ClientAuth,
+    network_namespaces: bool,
+    client_namespaces: usize,
 }
 
 impl Default for ClusterBuilder {
@@ -105,6 +108,8 @@ impl Default for ClusterBuilder {
             tls: false,
             tls_material: None,
             tls_client_auth: ClientAuth::default(),
+            network_namespaces: false,
+            client_namespaces: 0,
         }
     }
 }
@@ -298,6 +303,35 @@ impl ClusterBuilder {
         self
     }
 
+    /// Runs every server in a network namespace of its own, on a private subnet, so that
+    /// tests can partition servers from each other and from the test process for real
+    /// ([`Cluster::network`]). Default off.
+    ///
+    /// Node `i` then serves on its own address (`10.213.N.(11+i)`, see [`Network`]), which
+    /// [`Node::address`] and [`Cluster::connect_string`] give; clients in the test process
+    /// reach it over the network's link in the root namespace. Each server listens on every
+    /// address of its namespace (`clientPortAddress=0.0.0.0`, and the `server.N` lines end in
+    /// `;0.0.0.0:<client port>`, which `getConfig` shows) and talks to its peers on their
+    /// service addresses. Cannot be combined with [`tls`](ClusterBuilder::tls): the test
+    /// certificates name `127.0.0.1`.
+    ///
+    /// The start fails with [`Error::NetnsUnavailable`] when the machine cannot make network
+    /// namespaces (see [`Network`] for what it takes).
+    pub fn network_namespaces(mut self, enabled: bool) -> Self {
+        self.network_namespaces = enabled;
+        self
+    }
+
+    /// Adds `count` empty client hosts to the network ([`Endpoint::Client`](crate::Endpoint)),
+    /// for client processes started with [`Network::command`] that partitions should treat
+    /// apart from the test process. Turns [`network_namespaces`](ClusterBuilder::network_namespaces)
+    /// on. Default 0.
+    pub fn client_namespaces(mut self, count: usize) -> Self {
+        self.client_namespaces = count;
+        self.network_namespaces |= count > 0;
+        self
+    }
+
     /// Uses this Java and classpath instead of [`Installation::detect`].
     pub fn installation(mut self, installation: Installation) -> Self {
         self.installation = Some(installation);
@@ -326,6 +360,12 @@ impl ClusterBuilder {
         }
         if self.tick_time.is_zero() {
             return Err(Error::InvalidConfig("tick_time must not be zero".into()));
+        }
+        if self.network_namespaces && self.tls {
+            return Err(Error::InvalidConfig(
+                "network_namespaces cannot be combined with tls: the test certificates name 127.0.0.1"
+                    .into(),
+            ));
         }
         let installation = match &self.installation {
             Some(installation) => installation.clone(),
@@ -363,8 +403,17 @@ impl ClusterBuilder {
         // Client port, then the secure client port (TLS), then quorum and election ports.
         let secure = usize::from(tls.is_some());
         let ports_per_node = 1 + secure + if self.is_ensemble() { 2 } else { 0 };
+        // Ports stay loopback-reserved with namespaces too: the same numbering either way,
+        // and inside a namespace of its own every port is free.
         let ports = Ports::reserve(count * ports_per_node)
             .map_err(|e| (Error::io("picking free loopback ports", e), false))?;
+        // Made before the nodes and dropped after them (the cluster owns it last), so servers
+        // always die before their namespaces go.
+        let network = if self.network_namespaces {
+            Some(Network::create(count, self.client_namespaces).map_err(|e| (e, false))?)
+        } else {
+            None
+        };
         let plans: Vec<Plan> = (0..count)
             .map(|index| Plan {
                 index,
@@ -378,6 +427,7 @@ impl ClusterBuilder {
                         ports.get(index * ports_per_node + 2 + secure),
                     )
                 }),
+                host: network.as_ref().map(|net| net.node_host(index)),
             })
             .collect();
 
@@ -405,7 +455,7 @@ impl ClusterBuilder {
         }
         // The first node's copy of the PEM files is the one handed to tests.
         let tls = tls.cloned().zip(client_files);
-        Cluster::from_parts(nodes, ports, tls).map_err(|e| (e, false))
+        Cluster::from_parts(nodes, ports, tls, network).map_err(|e| (e, false))
     }
 
     /// Creates the node's directory with `zoo.cfg`, `data/myid`, `jaas.conf` and `tls/`.
@@ -430,8 +480,9 @@ impl ClusterBuilder {
             client_port: plan.client_port,
             secure_port: plan.secure_port,
             peer_ports: plan.peer_ports,
+            host: plan.host.clone(),
             dir: dir.clone(),
-            command: self.command(&dir, installation),
+            command: self.command(&dir, installation, plan.host.as_ref()),
             start_timeout: self.start_timeout,
         };
         let node = Node::new(spec);
@@ -470,7 +521,14 @@ impl ClusterBuilder {
         entries.set("tickTime", self.tick_time.as_millis().max(1).to_string());
         entries.set("dataDir", data_dir.display().to_string());
         entries.set("clientPort", plan.client_port.to_string());
-        entries.set("clientPortAddress", "127.0.0.1");
+        // In a namespace of its own, a server listens on both its addresses: the service one
+        // for clients, the control one for the test process's checks.
+        let client_bind = if plan.host.is_some() {
+            "0.0.0.0"
+        } else {
+            "127.0.0.1"
+        };
+        entries.set("clientPortAddress", client_bind);
         entries.set("maxClientCnxns", "0");
         entries.set("4lw.commands.whitelist", "*");
         entries.set("admin.enableServer", "false");
@@ -513,10 +571,14 @@ impl ClusterBuilder {
             for peer in all {
                 let (quorum, election) = peer.peer_ports.unwrap_or_default();
                 let role = if peer.observer { ":observer" } else { "" };
+                let address = peer
+                    .host
+                    .as_ref()
+                    .map_or_else(|| "127.0.0.1".to_owned(), |host| host.address.to_string());
                 entries.set(
                     format!("server.{}", peer.server_id),
                     format!(
-                        "127.0.0.1:{quorum}:{election}{role};127.0.0.1:{}",
+                        "{address}:{quorum}:{election}{role};{client_bind}:{}",
                         peer.client_port
                     ),
                 );
@@ -565,9 +627,19 @@ impl ClusterBuilder {
         props
     }
 
-    /// `java` and its arguments for the node in `dir`.
-    fn command(&self, dir: &Path, installation: &Installation) -> Vec<OsString> {
-        let mut command: Vec<OsString> = vec![installation.java().into()];
+    /// `java` and its arguments for the node in `dir`, behind `ip netns exec <ns>` for a node
+    /// with a host of its own (`ip` execs Java, so the pid the wrapper reports stays Java's).
+    fn command(
+        &self,
+        dir: &Path,
+        installation: &Installation,
+        host: Option<&NodeHost>,
+    ) -> Vec<OsString> {
+        let mut command: Vec<OsString> = Vec::new();
+        if let Some(host) = host {
+            command.extend(["ip", "netns", "exec", &host.netns].map(OsString::from));
+        }
+        command.push(installation.java().into());
         command.extend(DEFAULT_JVM_ARGS.iter().map(OsString::from));
         command.extend(self.jvm_args.iter().map(OsString::from));
         command.push("-cp".into());
@@ -590,6 +662,8 @@ struct Plan {
     client_port: u16,
     secure_port: Option<u16>,
     peer_ports: Option<(u16, u16)>,
+    /// The node's namespace and addresses, with network namespaces.
+    host: Option<NodeHost>,
 }
 
 /// Ordered key/value entries where setting a key again replaces its value in place.
@@ -620,6 +694,7 @@ mod tests {
                 secure_port: None,
                 peer_ports: (participants + observers > 1)
                     .then(|| (10_001 + i as u16 * 10, 10_002 + i as u16 * 10)),
+                host: None,
             })
             .collect()
     }
@@ -683,7 +758,7 @@ mod tests {
             .jvm_arg("-Xmx1g");
         let install = Installation::new("/usr/bin/java", "/a.jar:/b.jar");
         let command: Vec<String> = builder
-            .command(Path::new("/n"), &install)
+            .command(Path::new("/n"), &install, None)
             .into_iter()
             .map(|s| s.into_string().unwrap())
             .collect();
@@ -745,6 +820,48 @@ mod tests {
         let plain = ClusterBuilder::new().zoo_cfg(&plans(1, 0)[0], &all, Path::new("/d"), None);
         assert!(!plain.contains("secureClientPort"), "{plain}");
         assert!(!plain.contains("ssl."), "{plain}");
+    }
+
+    #[test]
+    fn namespaced_nodes_listen_everywhere_and_peer_on_their_own_addresses() {
+        let builder = ClusterBuilder::new().size(2).network_namespaces(true);
+        let mut all = plans(2, 0);
+        for (i, plan) in all.iter_mut().enumerate() {
+            plan.host = Some(NodeHost {
+                netns: format!("zk-testing-5-node{i}"),
+                address: std::net::Ipv4Addr::new(10, 213, 5, 11 + i as u8),
+                control: std::net::Ipv4Addr::new(10, 213, 5, 111 + i as u8),
+            });
+        }
+        let cfg = builder.zoo_cfg(&all[1], &all, Path::new("/d"), None);
+        for line in [
+            "clientPortAddress=0.0.0.0",
+            "server.1=10.213.5.11:10001:10002;0.0.0.0:10000",
+            "server.2=10.213.5.12:10011:10012;0.0.0.0:10010",
+        ] {
+            assert!(cfg.lines().any(|l| l == line), "missing {line} in\n{cfg}");
+        }
+        let install = Installation::new("/usr/bin/java", "/a.jar");
+        let command: Vec<String> = builder
+            .command(Path::new("/n"), &install, all[1].host.as_ref())
+            .into_iter()
+            .map(|s| s.into_string().unwrap())
+            .collect();
+        assert_eq!(
+            command[..5],
+            ["ip", "netns", "exec", "zk-testing-5-node1", "/usr/bin/java"]
+        );
+        let err = ClusterBuilder::new()
+            .network_namespaces(true)
+            .tls(true)
+            .start()
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidConfig(_)), "{err}");
+        assert!(
+            ClusterBuilder::new()
+                .client_namespaces(1)
+                .network_namespaces
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::builder::ClusterBuilder;
 use crate::error::{Error, Result};
 use crate::expire::expire_session_at;
 use crate::four_letter::Mode;
+use crate::netns::Network;
 use crate::node::Node;
 use crate::ports::Ports;
 use crate::proxy::FaultProxy;
@@ -18,6 +19,10 @@ const DUMP_LINES: usize = 60;
 
 /// Real ZooKeeper servers on 127.0.0.1: one standalone server, or an ensemble of
 /// participants and observers, each with a [`FaultProxy`] in front of it.
+///
+/// With [`network_namespaces`](ClusterBuilder::network_namespaces), each server runs in a
+/// network namespace of its own instead, on a private subnet that [`network`](Cluster::network)
+/// partitions.
 ///
 /// Built with [`Cluster::builder`]; [`start`](ClusterBuilder::start) returns once every
 /// server serves. Nodes are numbered from 0 ([`node`](Cluster::node)); node `i` has server
@@ -51,6 +56,8 @@ pub struct Cluster {
     /// The certificates served on the secure ports, and node 0's copy of their files.
     tls: Option<(TlsMaterial, TlsFiles)>,
     _ports: Ports,
+    /// Last: the namespaces go only once their servers are dead.
+    network: Option<Network>,
 }
 
 impl Cluster {
@@ -63,6 +70,7 @@ impl Cluster {
         nodes: Vec<Node>,
         ports: Ports,
         tls: Option<(TlsMaterial, TlsFiles)>,
+        network: Option<Network>,
     ) -> Result<Cluster> {
         let proxies = nodes
             .iter()
@@ -76,6 +84,7 @@ impl Cluster {
             nodes,
             tls,
             _ports: ports,
+            network,
         })
     }
 
@@ -112,12 +121,20 @@ impl Cluster {
         &self.proxies[index]
     }
 
+    /// The network the nodes live in, when built with
+    /// [`network_namespaces`](ClusterBuilder::network_namespaces): partition them with it.
+    /// `None` on loopback.
+    pub fn network(&self) -> Option<&Network> {
+        self.network.as_ref()
+    }
+
     /// Every node's fault proxy, in node order.
     pub fn proxies(&self) -> &[FaultProxy] {
         &self.proxies
     }
 
-    /// Every node's client address, direct: `127.0.0.1:p1,127.0.0.1:p2,...`.
+    /// Every node's client address, direct: `127.0.0.1:p1,127.0.0.1:p2,...` (with
+    /// [`network_namespaces`](ClusterBuilder::network_namespaces), the nodes' own addresses).
     pub fn connect_string(&self) -> String {
         join(self.nodes.iter().map(Node::address))
     }
@@ -233,7 +250,7 @@ impl Cluster {
     pub fn expire_session(&self, session_id: i64, password: &[u8]) -> Result<()> {
         let mut last = None;
         for node in self.nodes.iter().filter(|n| n.is_running()) {
-            match expire_session_at(node.socket_addr(), session_id, password) {
+            match expire_session_at(node.control_addr(), session_id, password) {
                 Err(err @ (Error::Io { .. } | Error::Protocol(_))) => last = Some(err),
                 other => return other,
             }

@@ -57,6 +57,15 @@ pub enum Error {
     /// A server answered something this crate did not expect.
     #[error("unexpected reply from the server: {0}")]
     Protocol(String),
+    /// This machine cannot make network namespaces (not root, or `ip` or `nft` missing), so
+    /// a [`Network`](crate::Network) cannot be built. Tests that need one should fail with
+    /// this message rather than skip.
+    #[error("network namespaces are not available: {0}")]
+    NetnsUnavailable(String),
+    /// Building a [`Network`](crate::Network) or changing its partitions failed: the `ip` or
+    /// `nft` command and what it said.
+    #[error("test network: {0}")]
+    Netns(String),
     /// The process-wide shared server could not be started (see [`try_shared`](crate::try_shared)).
     #[error("the shared ZooKeeper server could not be started: {0}")]
     Shared(String),

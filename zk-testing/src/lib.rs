@@ -14,6 +14,10 @@
 //! - A [`FaultProxy`] in front of each node: [cut](FaultProxy::cut) every connection,
 //!   [blackhole](FaultProxy::blackhole) them (a partition where packets vanish),
 //!   [restore](FaultProxy::restore).
+//! - Real network partitions ([`ClusterBuilder::network_namespaces`]): every server in a
+//!   network namespace of its own with its own address, all joined by a bridge, and a
+//!   [`Network`] that drops packets between any two [`Endpoint`]s (servers, the test process,
+//!   client hosts) in one direction or both, and heals. See [Network partitions](#network-partitions).
 //! - TLS ([`ClusterBuilder::tls`]): a secure client port on every server beside the plain
 //!   one, with certificates made for the test ([`TlsMaterial`]: a throwaway CA, server and
 //!   client certificates, and deliberately wrong ones for negative tests).
@@ -72,6 +76,39 @@
 //! pipe. Every node has its own directory under [`std::env::temp_dir`], named
 //! `zk-testing-*`, holding its `zoo.cfg`, its data and its log.
 //!
+//! # Network partitions
+//!
+//! With [`ClusterBuilder::network_namespaces`], each server runs under `ip netns exec` in a
+//! namespace of its own, on a private subnet `10.213.N.0/24` that the cluster claims for
+//! itself (so parallel tests never collide): node `i` serves on `10.213.N.(11+i)`, and the
+//! test process, in the root namespace, reaches the nodes over a link of its own with address
+//! `10.213.N.1`. [`Cluster::connect_string`] lists the nodes' addresses.
+//! [`Cluster::network`] then blocks traffic in transit on the bridge (nftables rules inside
+//! the network's own switch namespace; nothing changes in the root namespace but that link
+//! and its route):
+//!
+//! ```no_run
+//! use zk_testing::{Cluster, Endpoint};
+//!
+//! let cluster = Cluster::builder().size(3).network_namespaces(true).start()?;
+//! let net = cluster.network().unwrap();
+//! // A leader cut off from the other nodes and from the client (the test process).
+//! let leader = cluster.leader().unwrap();
+//! net.isolate(Endpoint::Node(leader))?;
+//! // One-way: the client's packets reach node 1, node 1's replies are dropped.
+//! net.heal()?;
+//! net.block(Endpoint::Node(1), Endpoint::TestProcess)?;
+//! net.heal()?;
+//! # Ok::<(), zk_testing::Error>(())
+//! ```
+//!
+//! The cluster's own checks ([`Node::mode`], [`Node::four_letter`], [`Cluster::leader`],
+//! [`Cluster::expire_session`]) go to each node's control address, which no partition
+//! touches, so a test can watch an isolated node. The namespaces and the link are removed
+//! when the cluster is dropped, and by a guard process when the test process dies, as for the
+//! servers. It needs Linux, root, iproute2 and nftables (`scripts/install-deps.sh`); without
+//! them the start fails with [`Error::NetnsUnavailable`].
+//!
 //! # Logs
 //!
 //! Each server logs to `zookeeper.log` in its directory ([`Node::log_path`],
@@ -92,6 +129,7 @@ mod expire;
 mod four_letter;
 pub mod hostile;
 mod install;
+mod netns;
 mod node;
 mod ports;
 mod proxy;
@@ -105,6 +143,7 @@ pub use error::{Error, Result};
 pub use expire::expire_session_at;
 pub use four_letter::{Mode, four_letter};
 pub use install::Installation;
+pub use netns::{Endpoint, Network};
 pub use node::Node;
 pub use proxy::FaultProxy;
 pub use shared::{

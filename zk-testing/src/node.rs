@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::four_letter::{Mode, four_letter};
+use crate::netns::NodeHost;
 use crate::wrapper::{Stop, Wrapper};
 
 /// How often readiness is polled with `srvr`.
@@ -31,6 +32,8 @@ pub(crate) struct NodeSpec {
     pub(crate) secure_port: Option<u16>,
     /// Quorum and election ports; `None` for a standalone server.
     pub(crate) peer_ports: Option<(u16, u16)>,
+    /// The node's namespace and addresses; `None` on loopback.
+    pub(crate) host: Option<NodeHost>,
     pub(crate) dir: PathBuf,
     /// `java` and its arguments.
     pub(crate) command: Vec<OsString>,
@@ -83,7 +86,8 @@ impl Node {
         self.spec.observer
     }
 
-    /// The client port on 127.0.0.1.
+    /// The client port (on 127.0.0.1, or on the node's own address with
+    /// [network namespaces](crate::ClusterBuilder::network_namespaces)).
     pub fn client_port(&self) -> u16 {
         self.spec.client_port
     }
@@ -111,14 +115,40 @@ impl Node {
         self.spec.peer_ports.map(|(_, election)| election)
     }
 
-    /// The client address as `"127.0.0.1:<port>"`, ready for a connect string.
+    /// The client address as `"127.0.0.1:<port>"`, ready for a connect string; with
+    /// [network namespaces](crate::ClusterBuilder::network_namespaces), the node's service
+    /// address, `"10.213.N.(11+i):<port>"`, which partitions apply to.
     pub fn address(&self) -> String {
-        format!("127.0.0.1:{}", self.spec.client_port)
+        self.socket_addr().to_string()
     }
 
-    /// The client address as a [`SocketAddr`].
+    /// The client address as a [`SocketAddr`] (see [`address`](Node::address)).
     pub fn socket_addr(&self) -> SocketAddr {
-        SocketAddr::from((Ipv4Addr::LOCALHOST, self.spec.client_port))
+        let ip = self
+            .spec
+            .host
+            .as_ref()
+            .map_or(Ipv4Addr::LOCALHOST, |host| host.address);
+        SocketAddr::from((ip, self.spec.client_port))
+    }
+
+    /// Where this crate's own checks reach the server: four-letter words ([`mode`](Node::mode),
+    /// readiness) and session expiry. The client address on loopback; with network namespaces
+    /// the node's control address, which no partition blocks (see
+    /// [`Network`](crate::Network)).
+    pub fn control_addr(&self) -> SocketAddr {
+        let ip = self
+            .spec
+            .host
+            .as_ref()
+            .map_or(Ipv4Addr::LOCALHOST, |host| host.control);
+        SocketAddr::from((ip, self.spec.client_port))
+    }
+
+    /// The node's network namespace (for `ip netns exec`), with
+    /// [network namespaces](crate::ClusterBuilder::network_namespaces); `None` on loopback.
+    pub fn netns(&self) -> Option<&str> {
+        self.spec.host.as_ref().map(|host| host.netns.as_str())
     }
 
     /// The node's own temporary directory (removed when the cluster is dropped).
@@ -156,9 +186,9 @@ impl Node {
     }
 
     /// Sends a four-letter word to this node and returns the reply (see
-    /// [`four_letter`](crate::four_letter())).
+    /// [`four_letter`](crate::four_letter())), through its [`control_addr`](Node::control_addr).
     pub fn four_letter(&self, word: &str) -> io::Result<String> {
-        four_letter(self.socket_addr(), word)
+        four_letter(self.control_addr(), word)
     }
 
     /// What the server does now, from `srvr`; `None` when it is down or not serving.
