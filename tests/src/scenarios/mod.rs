@@ -4,6 +4,7 @@ mod chroot;
 mod ensemble;
 mod errors;
 mod failures;
+mod hostile;
 mod operations;
 mod sessions;
 mod watches;
@@ -18,6 +19,16 @@ pub use errors::errors_are_typed;
 pub use failures::{
     auth_failure_stops_the_client, bad_input_is_rejected_before_sending,
     closed_client_refuses_work, many_concurrent_requests_through_the_in_flight_limit,
+};
+pub use hostile::{
+    hostile_bogus_watch_events, hostile_changed_session_id_on_reattach, hostile_close_on_accept,
+    hostile_garbage_body, hostile_negative_frame_length, hostile_negative_negotiated_timeout,
+    hostile_oversized_connect_response, hostile_oversized_frame, hostile_reconnect_storm,
+    hostile_session_id_zero, hostile_slow_drip, hostile_stalled_handshake, hostile_stalled_pings,
+    hostile_tiny_negotiated_timeout, hostile_truncated_frame_then_close,
+    hostile_undecodable_connect_response, hostile_unknown_error_code, hostile_unknown_xid,
+    hostile_unrequested_read_only, hostile_watch_event_outside_the_chroot,
+    hostile_zero_negotiated_timeout,
 };
 pub use operations::{
     operations_acl_and_auth, operations_admin, operations_children_and_counts,
