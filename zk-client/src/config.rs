@@ -22,6 +22,7 @@ pub struct ClientBuilder {
     default_acl: Vec<Acl>,
     connect_timeout: Option<Duration>,
     probe_server_version: bool,
+    event_queue_capacity: usize,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -35,6 +36,9 @@ impl std::fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// The default of [`event_queue_capacity`](ClientBuilder::event_queue_capacity).
+    pub const DEFAULT_EVENT_QUEUE_CAPACITY: usize = crate::event_queue::DEFAULT_CAPACITY;
+
     /// A builder for `connect_string` (`host1:port1,host2,[::1]:2183/chroot`). A malformed
     /// string is reported by `connect`/`start`.
     pub fn new(connect_string: &str) -> ClientBuilder {
@@ -51,6 +55,7 @@ impl ClientBuilder {
             default_acl: Acl::open_unsafe(),
             connect_timeout: None,
             probe_server_version: true,
+            event_queue_capacity: Self::DEFAULT_EVENT_QUEUE_CAPACITY,
         }
     }
 
@@ -192,6 +197,20 @@ impl ClientBuilder {
         self
     }
 
+    /// How many unread events each persistent watch stream and each state stream may hold
+    /// (default 1024; at least 2). The client never waits for a slow reader (its pings would
+    /// stall) and does not let an unread stream grow without bound: memory stays at this many
+    /// events per stream. A full watch stream drops its oldest event and then yields
+    /// [`WatchEvent::Lagged`](zk_proto::WatchEvent::Lagged) with the count, after which the
+    /// application must read the watched nodes again (see [`WatchStream`](crate::WatchStream));
+    /// a full state stream coalesces, keeping the newest change and never losing sight of a
+    /// session loss (see [`StateStream`](crate::StateStream)). One-shot watches hold their
+    /// single event and are not affected.
+    pub fn event_queue_capacity(mut self, events: usize) -> Self {
+        self.event_queue_capacity = events;
+        self
+    }
+
     /// Starts the client without waiting: requests queue until the session is established.
     pub fn start(self) -> Result<Client, Error> {
         let runtime = self.runtime.ok_or(Error::InvalidArgument(
@@ -199,12 +218,10 @@ impl ClientBuilder {
         ))?;
         let config = self.config?;
         let session = Session::new(config, runtime.now())?;
-        Ok(Client::start(
-            session,
-            runtime,
-            self.transport_layer,
-            self.default_acl,
-        ))
+        let client = Client::start(session, runtime, self.transport_layer, self.default_acl);
+        // Before the handle is out, so every stream created through it gets the capacity.
+        client.shared.set_event_capacity(self.event_queue_capacity);
+        Ok(client)
     }
 
     /// Starts the client and waits until a session is established (connected or read-only).

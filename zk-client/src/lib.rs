@@ -46,6 +46,7 @@ mod client;
 mod completion;
 mod config;
 mod driver;
+mod event_queue;
 mod four_letter;
 mod multi;
 mod ops;
@@ -53,6 +54,8 @@ mod retry;
 mod runtime;
 mod shared;
 mod state;
+#[cfg(test)]
+mod test_runtime;
 #[cfg(feature = "tls")]
 mod tls;
 mod watch;

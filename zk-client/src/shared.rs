@@ -16,6 +16,7 @@ use zk_proto::{
 };
 
 use crate::completion::{Completions, ReplyFuture};
+use crate::event_queue::{self, DEFAULT_CAPACITY, MIN_CAPACITY};
 use crate::runtime::{Runtime, TransportLayer};
 
 /// A request's outcome, with the watcher it registered.
@@ -61,16 +62,28 @@ impl Notify {
 
 /// Where one watcher's events go.
 struct WatchSink {
-    tx: flume::Sender<WatchEvent>,
+    tx: event_queue::Sender<WatchEvent>,
     one_shot: bool,
 }
 
 /// Where outputs go.
-#[derive(Default)]
 pub(crate) struct Routes {
     pending: Completions,
     watches: HashMap<WatchId, WatchSink>,
-    state_subscribers: Vec<flume::Sender<StateChange>>,
+    state_subscribers: Vec<event_queue::Sender<StateChange>>,
+    /// How many unread events each persistent watch and state stream may hold.
+    event_capacity: usize,
+}
+
+impl Default for Routes {
+    fn default() -> Self {
+        Routes {
+            pending: Completions::default(),
+            watches: HashMap::new(),
+            state_subscribers: Vec::new(),
+            event_capacity: DEFAULT_CAPACITY,
+        }
+    }
 }
 
 pub(crate) struct State {
@@ -95,7 +108,7 @@ pub(crate) struct Shared {
 pub(crate) struct Submitted {
     pub(crate) id: RequestId,
     pub(crate) reply: ReplyFuture,
-    pub(crate) watch: Option<flume::Receiver<WatchEvent>>,
+    pub(crate) watch: Option<event_queue::Receiver<WatchEvent>>,
 }
 
 /// Whether a request asks for a watcher, and of which lifetime.
@@ -155,8 +168,14 @@ impl Shared {
             };
             let reply = st.routes.pending.insert(id, watch != WatchWanted::No);
             let watch = (watch != WatchWanted::No).then(|| {
-                let (tx, rx) = flume::unbounded();
                 let one_shot = watch == WatchWanted::OneShot;
+                // A one-shot watcher gets one event; a persistent one is bounded by policy.
+                let capacity = if one_shot {
+                    1
+                } else {
+                    st.routes.event_capacity
+                };
+                let (tx, rx) = event_queue::channel(capacity);
                 st.routes
                     .watches
                     .insert(WatchId::from(id), WatchSink { tx, one_shot });
@@ -184,10 +203,16 @@ impl Shared {
         Ok(rx)
     }
 
+    /// How many unread events each persistent watch and state stream created from now on may
+    /// hold (at least [`MIN_CAPACITY`]).
+    pub(crate) fn set_event_capacity(&self, capacity: usize) {
+        self.lock().routes.event_capacity = capacity.max(MIN_CAPACITY);
+    }
+
     /// Subscribes to state changes.
-    pub(crate) fn subscribe_states(&self) -> flume::Receiver<StateChange> {
-        let (tx, rx) = flume::unbounded();
+    pub(crate) fn subscribe_states(&self) -> event_queue::Receiver<StateChange> {
         let mut st = self.lock();
+        let (tx, rx) = event_queue::channel(st.routes.event_capacity);
         // Subscribers that went away are otherwise only noticed at the next state change; a
         // process that subscribes often while connected would accumulate them.
         st.routes
@@ -282,7 +307,8 @@ impl State {
                     return;
                 };
                 let ends = event.is_terminal() || sink.one_shot;
-                let delivered = sink.tx.send(event).is_ok();
+                // A full queue drops its oldest event; the stream reports the gap.
+                let delivered = sink.tx.send(event, |_| 0, wake);
                 if ends {
                     self.routes.watches.remove(&watch);
                 } else if !delivered {
@@ -294,7 +320,7 @@ impl State {
             Output::State(change) => {
                 self.routes
                     .state_subscribers
-                    .retain(|tx| tx.send(change).is_ok());
+                    .retain(|tx| tx.send(change, crate::state::evict, wake));
             }
             // Connect and Disconnect are the driver's; nothing else exists today.
             _ => {}

@@ -121,7 +121,8 @@ pub struct NodeEvent {
 ///
 /// A one-shot watcher ([`WatchKind::is_one_shot`]) receives exactly one event: a
 /// [`Node`](WatchEvent::Node) event or a terminal one. A persistent watcher receives node events
-/// and [`Resumed`](WatchEvent::Resumed) markers until a terminal event.
+/// and [`Resumed`](WatchEvent::Resumed) markers until a terminal event, and
+/// [`Lagged`](WatchEvent::Lagged) reports where its consumer fell too far behind.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum WatchEvent {
@@ -134,6 +135,16 @@ pub enum WatchEvent {
     Resumed {
         /// The last zxid seen before the disconnect.
         since_zxid: i64,
+    },
+    /// The consumer fell behind: `missed` events of this persistent watch were dropped, the
+    /// oldest first, because its bounded queue was full. What they reported is unknown, so
+    /// the watched node or subtree must be read again, as after
+    /// [`Resumed`](WatchEvent::Resumed). The events that follow are the ones that came after
+    /// the gap. The [`Session`](crate::Session) never produces it: a client that queues events
+    /// for a slow consumer does, in place of the events it dropped.
+    Lagged {
+        /// How many events were dropped.
+        missed: u64,
     },
     /// The watch was removed by the application. Terminal.
     Removed,
@@ -148,6 +159,9 @@ pub enum WatchEvent {
 impl WatchEvent {
     /// Whether no further events follow for this watcher.
     pub fn is_terminal(&self) -> bool {
-        !matches!(self, WatchEvent::Node(_) | WatchEvent::Resumed { .. })
+        !matches!(
+            self,
+            WatchEvent::Node(_) | WatchEvent::Resumed { .. } | WatchEvent::Lagged { .. }
+        )
     }
 }
