@@ -49,6 +49,11 @@ impl Watch {
 
 /// A persistent watch's events: an iterator that ends after a terminal event. Dropping it
 /// removes the watch.
+///
+/// Unread events are bounded as on the async stream ([`WatchStream`]): at most the client's
+/// event queue capacity are kept, the oldest dropped first, and the next event after a gap is
+/// [`WatchEvent::Lagged`] with the number missed, after which the watched nodes must be read
+/// again.
 #[derive(Debug)]
 pub struct WatchEvents {
     inner: WatchStream,
@@ -62,6 +67,11 @@ impl WatchEvents {
     /// The watcher's id.
     pub fn id(&self) -> WatchId {
         self.inner.id()
+    }
+
+    /// How many events are queued, unread (at most the event queue capacity).
+    pub fn queued(&self) -> usize {
+        self.inner.queued()
     }
 
     /// The next event, waiting at most `timeout`. `Ok(None)` means the watch has ended;
@@ -87,6 +97,10 @@ impl Iterator for WatchEvents {
 }
 
 /// Session state changes: an iterator that ends when the client has stopped.
+///
+/// Unread changes are bounded and coalesced as on the async stream ([`StateStream`]): the
+/// newest change is always kept, a `Lost`, `AuthFailed` or `Closed` is dropped only in favour
+/// of a later one, and [`missed`](StateChanges::missed) counts what was dropped.
 #[derive(Debug)]
 pub struct StateChanges {
     inner: StateStream,
@@ -95,6 +109,16 @@ pub struct StateChanges {
 impl StateChanges {
     pub(crate) fn new(inner: StateStream) -> StateChanges {
         StateChanges { inner }
+    }
+
+    /// How many changes were dropped, over the iterator's life, because it was full.
+    pub fn missed(&self) -> u64 {
+        self.inner.missed()
+    }
+
+    /// How many changes are queued, unread (at most the event queue capacity).
+    pub fn queued(&self) -> usize {
+        self.inner.queued()
     }
 
     /// The next change, waiting at most `timeout`. `Ok(None)` means the client has stopped;
