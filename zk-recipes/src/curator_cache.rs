@@ -68,7 +68,9 @@ impl Shared {
 ///
 /// Changes made while the client was disconnected are not replayed by the server: after
 /// every reconnect ([`WatchEvent::Resumed`]) the cache reads the tree again and reports what
-/// differs. After a session loss the watch is added again on the new session, then the tree
+/// differs. The same happens when the cache fell so far behind a burst of changes that the
+/// client dropped some of the watch's events ([`WatchEvent::Lagged`]); a burst that keeps it
+/// behind costs one such read of the tree at a time, not one per report. After a session loss the watch is added again on the new session, then the tree
 /// is read again. Reads are applied only if no newer read or event for the same node has been
 /// seen since they were sent, so a late reply never overwrites a newer state.
 ///
@@ -163,6 +165,8 @@ impl CuratorCache {
             seen: HashSet::new(),
             retry: Vec::new(),
             timer: false,
+            rebuilding: false,
+            rebuild_again: false,
         };
         let stop = self.shared.stop.clone();
         worker.mux.push(async move {
@@ -277,6 +281,10 @@ struct Worker {
     seen: HashSet<String>,
     retry: Vec<Read>,
     timer: bool,
+    /// A full read of the tree is under way (until no read is outstanding).
+    rebuilding: bool,
+    /// Events were missed while a full read was under way: read everything again after it.
+    rebuild_again: bool,
 }
 
 impl Worker {
@@ -383,10 +391,12 @@ impl Worker {
                 }
                 true
             }
-            WatchEvent::Resumed { .. } => {
-                // Whatever changed during the gap was not reported: read everything again.
+            WatchEvent::Resumed { .. } | WatchEvent::Lagged { .. } => {
+                // Whatever changed during the gap (a disconnection, or events the client
+                // dropped because this worker fell behind) was not reported: read everything
+                // again. The watch itself is intact.
                 self.follow(stream);
-                self.rebuild();
+                self.resync();
                 true
             }
             WatchEvent::Closed | WatchEvent::AuthFailed => false,
@@ -403,9 +413,21 @@ impl Worker {
         }
     }
 
+    /// Reads the whole tree again, or, if a full read is already under way (whose earlier
+    /// replies may predate the gap), once more after it: a flood that keeps the cache behind
+    /// does not pile up full reads.
+    fn resync(&mut self) {
+        if self.rebuilding {
+            self.rebuild_again = true;
+        } else {
+            self.rebuild();
+        }
+    }
+
     /// Reads the whole tree again: every cached node's data, and the children of every node
     /// reachable from the root (new nodes are read as they are found).
     fn rebuild(&mut self) {
+        self.rebuilding = true;
         self.seen.clear();
         let root = self.shared.root.clone();
         let cached: Vec<String> = lock(&self.shared.storage).nodes.keys().cloned().collect();
@@ -442,6 +464,12 @@ impl Worker {
     fn finished_read(&mut self) {
         self.outstanding -= 1;
         if self.outstanding > 0 {
+            return;
+        }
+        self.rebuilding = false;
+        if std::mem::take(&mut self.rebuild_again) {
+            // The load is not complete until the read after the gap is.
+            self.rebuild();
             return;
         }
         self.seen.clear();

@@ -376,3 +376,96 @@ async fn caches_catch_up_after_connection_loss_and_session_expiry() {
     writer.close().await;
     watched.close().await;
 }
+
+/// A CuratorCache that falls behind a burst of changes, so that the client drops some of its
+/// watch's events, reads the tree again and ends up equal to the server.
+///
+/// The test runs on one thread, which it blocks while another thread's client writes: neither
+/// the watcher's driver nor the cache's worker runs meanwhile, so when the thread is released
+/// the driver reads a backlog of hundreds of notifications and queues them, in one go, into a
+/// watch stream that holds two. (A second stream on the same client, not read at all, shows
+/// that events were dropped.)
+#[tokio::test(flavor = "current_thread")]
+async fn curator_cache_that_lagged_reads_the_tree_again() {
+    let connect = support::chroot("curatorcache-lag").await;
+    let client = zk_client_tokio::builder(&connect)
+        .session_timeout(SESSION)
+        .event_queue_capacity(2)
+        .connect()
+        .await
+        .expect("connect");
+    client.create("/lag", "").await.unwrap();
+    for i in 0..50 {
+        client.create(&format!("/lag/n{i}"), "0").await.unwrap();
+    }
+    let cache = CuratorCache::new(&client, "/lag");
+    let mut events = cache.events();
+    cache.start().await.unwrap();
+    collect(&mut events, |seen| {
+        matches!(seen.last(), Some(CacheEvent::Initialized))
+    })
+    .await;
+    let mut unread = client
+        .add_watch("/lag", zk_client::AddWatchMode::PersistentRecursive)
+        .await
+        .unwrap();
+
+    let writes = {
+        let connect = connect.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for the writer");
+            runtime.block_on(async {
+                let writer = support::client(&connect).await;
+                for round in 1..=10 {
+                    let mut burst = writer.transaction();
+                    for i in 0..50 {
+                        burst = burst.set_data(&format!("/lag/n{i}"), format!("r{round}"), None);
+                    }
+                    burst.commit().await.expect("a round of writes");
+                }
+                let mut last = writer.transaction();
+                for i in (0..50).step_by(10) {
+                    last = last.delete(&format!("/lag/n{i}"), None);
+                }
+                for j in 0..5 {
+                    last = last.create(&format!("/lag/new{j}"), "new", CreateMode::Persistent);
+                }
+                last.commit().await.expect("the last writes");
+                writer.close().await;
+            });
+        })
+    };
+    // Blocks this thread (and so the watcher's driver and the cache) until the writes are done.
+    writes.join().expect("the writer");
+
+    let mut expected: BTreeSet<(String, String)> = (0..50)
+        .filter(|i| i % 10 != 0)
+        .map(|i| (format!("/lag/n{i}"), "r10".to_owned()))
+        .chain((0..5).map(|j| (format!("/lag/new{j}"), "new".to_owned())))
+        .collect();
+    expected.insert(("/lag".to_owned(), String::new()));
+    let contents = |cache: &CuratorCache| -> BTreeSet<(String, String)> {
+        cache
+            .snapshot()
+            .into_iter()
+            .map(|n| (n.path, String::from_utf8_lossy(&n.data).into_owned()))
+            .collect()
+    };
+    collect(&mut events, |_| contents(&cache) == expected).await;
+
+    // The backlog did overflow the client's queues.
+    let first = within(WAIT, "the unread stream", unread.next())
+        .await
+        .expect("open");
+    assert!(
+        matches!(first, zk_client::WatchEvent::Lagged { missed } if missed > 0),
+        "{first:?}"
+    );
+    assert!(unread.queued() <= 2);
+    drop(unread);
+    cache.close();
+    client.close().await;
+}

@@ -230,11 +230,14 @@ pub(crate) fn is_transient(error: &Error) -> bool {
 }
 
 /// The error for a watch that ended because the client stopped for good (`None` for a node
-/// event, a reconnect marker, or a session loss, after which a new session follows).
+/// event, a reconnect or lag marker, or a session loss, after which a new session follows).
 pub(crate) fn stopped_by(event: &zk_client::WatchEvent) -> Option<Error> {
     use zk_client::WatchEvent;
     match event {
-        WatchEvent::Node(_) | WatchEvent::Resumed { .. } | WatchEvent::SessionExpired => None,
+        WatchEvent::Node(_)
+        | WatchEvent::Resumed { .. }
+        | WatchEvent::Lagged { .. }
+        | WatchEvent::SessionExpired => None,
         WatchEvent::AuthFailed => Some(Error::AuthFailed),
         _ => Some(Error::Closed),
     }
