@@ -27,6 +27,7 @@ macro_rules! conformance_suite {
             watches_persistent_and_recursive,
             watches_removal,
             watch_event_precedes_the_read_that_sees_it,
+            watches_unread_stream_is_bounded_and_reports_the_lag,
             chroot_is_stripped_everywhere,
             auth_failure_stops_the_client,
             closed_client_refuses_work,

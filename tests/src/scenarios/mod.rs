@@ -40,7 +40,7 @@ pub use sessions::{
 };
 pub use watches::{
     watch_event_precedes_the_read_that_sees_it, watches_one_shot, watches_persistent_and_recursive,
-    watches_removal,
+    watches_removal, watches_unread_stream_is_bounded_and_reports_the_lag,
 };
 
 /// Runs futures concurrently and yields their outputs in order. [`JoinAll::start`] polls them

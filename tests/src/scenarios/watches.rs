@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use zk_client::{AddWatchMode, Error, EventType, NodeEvent, WatchEvent, WatchStream, WatcherType};
 
+use super::JoinAll;
 use crate::{Adapter, Env, within};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -290,5 +291,62 @@ pub async fn watch_event_precedes_the_read_that_sees_it<A: Adapter>() {
         );
     }
     watcher.close().await;
+    writer.close().await;
+}
+
+/// A persistent watch nobody reads during a flood of 5,000 changes holds at most the event
+/// queue capacity, the client keeps working meanwhile, and the reader is told how many events
+/// it missed before it gets the newest ones; the stream then carries on.
+pub async fn watches_unread_stream_is_bounded_and_reports_the_lag<A: Adapter>() {
+    const CHANGES: usize = 5_000;
+    let capacity = zk_client::ClientBuilder::DEFAULT_EVENT_QUEUE_CAPACITY;
+    let env = Env::new::<A>("flood").await;
+    let watcher = env.client::<A>().await;
+    let writer = env.client::<A>().await;
+    let mut stream = watcher
+        .add_watch("/f", AddWatchMode::Persistent)
+        .await
+        .unwrap();
+    writer.create("/f", "").await.unwrap();
+    let sets = JoinAll::new(
+        (0..CHANGES)
+            .map(|i| writer.set_data("/f", i.to_string(), None))
+            .collect(),
+    );
+    let results = within(&writer, Duration::from_secs(120), "5,000 writes", sets).await;
+    assert!(results.iter().all(Result::is_ok));
+
+    // The watcher's driver kept going: a read completes, and it sees the last write, so every
+    // notification (sent before its reply) has been queued by now.
+    let (_, stat) = within(&watcher, WAIT, "a read", watcher.get_data("/f"))
+        .await
+        .unwrap();
+    assert_eq!(stat.version as usize, CHANGES);
+    assert_eq!(stream.queued(), capacity, "memory stays at the capacity");
+
+    let events = CHANGES + 1; // the creation, then every write
+    assert_eq!(
+        next(&watcher, &mut stream).await,
+        WatchEvent::Lagged {
+            missed: (events - capacity) as u64
+        }
+    );
+    for _ in 0..capacity {
+        assert_eq!(
+            next(&watcher, &mut stream).await,
+            WatchEvent::Node(node(EventType::NodeDataChanged, "/f"))
+        );
+    }
+    assert_eq!(stream.queued(), 0);
+    assert!(now_or_never(stream.next()).is_none(), "nothing else queued");
+
+    writer.delete("/f", None).await.unwrap();
+    assert_eq!(
+        next(&watcher, &mut stream).await,
+        WatchEvent::Node(node(EventType::NodeDeleted, "/f")),
+        "a stream that caught up misses nothing"
+    );
+    watcher.close().await;
+    assert_eq!(stream.next().await, Some(WatchEvent::Closed));
     writer.close().await;
 }
