@@ -128,6 +128,17 @@ impl Chroot {
         }
     }
 
+    /// Whether `server_path` is the chroot or below it (on a `/` boundary); every path is,
+    /// without a chroot.
+    pub fn contains(&self, server_path: &str) -> bool {
+        match &self.root {
+            None => true,
+            Some(root) => server_path
+                .strip_prefix(root.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/')),
+        }
+    }
+
     /// The client path for a server path: the chroot removed on a `/` boundary (the chroot
     /// itself becomes `/`). Paths outside the chroot, such as `/zookeeper/config`, are returned
     /// unchanged, as the Java client does.
@@ -213,6 +224,9 @@ mod tests {
         assert_eq!(c.to_client("/app/x"), "/x");
         assert_eq!(c.to_client("/apple"), "/apple");
         assert_eq!(c.to_client("/zookeeper/config"), "/zookeeper/config");
+        assert!(c.contains("/app") && c.contains("/app/x"));
+        assert!(!c.contains("/appx") && !c.contains("/x") && !c.contains("/zookeeper/config"));
+        assert!(Chroot::none().contains("/x"));
         assert_eq!(Chroot::new("/").unwrap(), Chroot::none());
         assert!(Chroot::new("/bad/").is_err());
         assert_eq!(Chroot::none().to_server("/x"), "/x");

@@ -355,3 +355,47 @@ fn an_expired_reattach_is_recorded_as_the_reason() {
         Some(AttemptFailure::SessionExpired)
     );
 }
+
+#[test]
+fn a_watch_event_outside_the_chroot_fires_nothing() {
+    let mut s = Script::connected(config("h1:2181/app"));
+    let get = s
+        .session
+        .submit(
+            Request::GetData {
+                path: "/x".into(),
+                watch: true,
+            },
+            s.now,
+        )
+        .unwrap();
+    let sent = s.sent();
+    s.reply_record(
+        sent[0].xid,
+        5,
+        &zk_proto::records::GetDataResponse {
+            data: None,
+            stat: support::stat(5),
+        },
+    );
+    assert!(
+        s.take_events()
+            .iter()
+            .any(|o| matches!(o, Output::Complete { id, .. } if *id == get))
+    );
+    // NodeDataChanged for the server's "/x" and "/appx": neither is the client's "/x".
+    s.notify(3, "/x");
+    s.notify(3, "/appx");
+    assert!(s.take_events().is_empty(), "nothing fires");
+    assert_eq!(
+        s.session.watch_count(),
+        1,
+        "the watch still waits for its own event"
+    );
+    s.notify(3, "/app/x");
+    let events = s.take_events();
+    assert!(
+        matches!(events.as_slice(), [Output::Watch { event: WatchEvent::Node(e), .. }] if e.path == "/x"),
+        "{events:?}"
+    );
+}

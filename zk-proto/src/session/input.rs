@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::jute::{DecodeError, Reader, Record};
 use crate::records::{ConnectResponse, ReplyHeader, WatcherEvent};
 use crate::response::Response;
-use crate::session::prepare::WatchAction;
+use crate::session::prepare::{CONFIG_NODE, WatchAction};
 use crate::watch::{EventType, NodeEvent, WatchEvent, WatchId, WatchKind};
 
 impl Session {
@@ -400,6 +400,13 @@ impl Session {
             tracing::warn!(event_type = event.event_type, "unknown event type; ignored");
             return Ok(());
         };
+        if !self.chroot.contains(&event.path) && event.path != CONFIG_NODE {
+            // Outside the chroot only the config node can be watched (getConfig is never
+            // chrooted). Any other outside path would be taken for the client path of the same
+            // name and fire its watches: a server bug or a hostile peer, so it is dropped.
+            tracing::warn!(path = %event.path, "watch event outside the chroot; ignored");
+            return Ok(());
+        }
         let path = self.chroot.to_client_owned(event.path);
         let zxid = (header.zxid != -1).then_some(header.zxid);
         for watch in self.watches.route(event_type, &path) {
