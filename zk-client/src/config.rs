@@ -172,6 +172,14 @@ impl ClientBuilder {
         })
     }
 
+    /// The shortest session timeout accepted from a server (default 100 ms). A server that
+    /// negotiates less is treated as a failed attempt
+    /// ([`AttemptFailure::TimeoutTooShort`](zk_proto::AttemptFailure::TimeoutTooShort)), since
+    /// no client could keep such a session alive.
+    pub fn min_session_timeout(self, timeout: Duration) -> Self {
+        self.with_config(|c| c.min_session_timeout = timeout)
+    }
+
     /// How long `close` waits for the server to confirm (default 5 s).
     pub fn close_timeout(self, timeout: Duration) -> Self {
         self.with_config(|c| c.close_timeout = timeout)
