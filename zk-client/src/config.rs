@@ -42,12 +42,9 @@ impl ClientBuilder {
     /// A builder for `connect_string` (`host1:port1,host2,[::1]:2183/chroot`). A malformed
     /// string is reported by `connect`/`start`.
     pub fn new(connect_string: &str) -> ClientBuilder {
-        let config = SessionConfig::new(connect_string).map(|mut config| {
-            // Each client its own host order and jitter (and SASL nonces): a shared default
-            // seed would send every client of an ensemble to the same first server.
-            config.seed = random_seed();
-            config
-        });
+        // The session seeds itself from the OS unless told otherwise: each client its own
+        // host order, jitter and SASL nonces.
+        let config = SessionConfig::new(connect_string);
         ClientBuilder {
             config,
             runtime: None,
@@ -158,10 +155,11 @@ impl ClientBuilder {
         self.with_config(|c| c.server_version = Some(version))
     }
 
-    /// Seeds the host shuffle and backoff jitter (default: fixed; set it per process to spread
-    /// clients over an ensemble).
+    /// Seeds the host shuffle, the backoff jitter and SASL nonces, making them the same on
+    /// every run (for tests). Without it each client draws its own seed from the operating
+    /// system, so clients spread over the servers of an ensemble.
     pub fn seed(self, seed: u64) -> Self {
-        self.with_config(|c| c.seed = seed)
+        self.with_config(|c| c.seed = Some(seed))
     }
 
     /// The backoff after a full failed pass over the hosts, and its cap.
@@ -274,16 +272,4 @@ impl ClientBuilder {
         }
         Ok(client)
     }
-}
-
-/// 64 random bits from the standard library's per-process random hash keys.
-fn random_seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    hasher.finish()
 }

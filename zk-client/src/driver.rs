@@ -8,10 +8,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use zk_proto::{ConnId, Output, ProbeId};
+use zk_proto::sasl::SaslTask;
+use zk_proto::{Action, ConnId, ProbeId};
 
 use crate::runtime::{BoxFuture, Transport, open_transport};
-use crate::shared::Shared;
+use crate::shared::{Shared, State};
 
 /// A connection attempt under way.
 type Attempt = BoxFuture<'static, io::Result<Box<dyn Transport>>>;
@@ -39,7 +40,7 @@ pub(crate) struct Driver {
     /// one simply fires early and is re-armed then, which saves an allocation per send.
     sleep: Option<(Instant, BoxFuture<'static, ()>)>,
     /// The question to another server, while connected to a read-only one: does it serve
-    /// read/write? (`Output::ProbeReadWrite`)
+    /// read/write? (`Action::ProbeReadWrite`)
     probe: Option<(ProbeId, BoxFuture<'static, bool>)>,
     span: tracing::Span,
 }
@@ -162,56 +163,21 @@ impl Driver {
         if st.session.poll_timeout().is_some_and(|at| at <= now) {
             st.session.handle_timeout(now);
         }
-        while let Some(output) = st.session.poll_output() {
-            match output {
-                Output::Connect {
-                    conn,
-                    host,
-                    deadline,
-                } => {
-                    progress = true;
-                    self.drop_stream();
-                    let span = tracing::debug_span!("zk_connection", conn = conn.get(), %host);
-                    span.in_scope(|| tracing::debug!("connecting"));
-                    let attempt = open_transport(
-                        self.shared.runtime.clone(),
-                        self.shared.transport_layer.clone(),
-                        host.clone(),
-                        deadline,
-                    );
-                    self.connecting = Some((
-                        conn,
-                        Box::pin(tracing::Instrument::instrument(attempt, span)),
-                    ));
-                    st.current_host = Some(host);
-                }
-                Output::Disconnect(conn) => {
-                    progress = true;
-                    if self.stream.as_ref().is_some_and(|(c, _)| *c == conn) {
-                        self.drop_stream();
-                    }
-                    if self.connecting.as_ref().is_some_and(|(c, _)| *c == conn) {
-                        self.connecting = None;
-                    }
-                }
-                Output::ProbeReadWrite {
-                    probe,
-                    host,
-                    deadline,
-                } => {
-                    progress = true;
-                    let asked = crate::four_letter::exchange(
-                        self.shared.runtime.clone(),
-                        self.shared.transport_layer.clone(),
-                        host,
-                        *b"isro",
-                        deadline,
-                    );
-                    // Only a clear "rw" moves the session; errors and "ro" mean "not yet".
-                    let answer = async move { asked.await.is_ok_and(|reply| reply == b"rw") };
-                    self.probe = Some((probe, Box::pin(answer)));
-                }
-                other => st.dispatch(other, now, &mut self.wake),
+        // Delivering an output may give the session more to do (removing a watch nobody
+        // listens to), so both queues are drained until both are empty.
+        loop {
+            let mut drained = true;
+            while let Some(action) = st.session.poll_action() {
+                drained = false;
+                progress = true;
+                self.act(action, &mut st);
+            }
+            while let Some(output) = st.session.poll_output() {
+                drained = false;
+                st.dispatch(output, now, &mut self.wake);
+            }
+            if drained {
+                break;
             }
         }
         if self.stream.is_some() && self.written == self.out.len() {
@@ -222,6 +188,57 @@ impl Driver {
             }
         }
         (progress, st.session.poll_timeout(), st.session.is_done())
+    }
+
+    /// Carries out what the session asks of the driver.
+    fn act(&mut self, action: Action, st: &mut State) {
+        match action {
+            Action::Connect {
+                conn,
+                host,
+                deadline,
+            } => {
+                self.drop_stream();
+                let span = tracing::debug_span!("zk_connection", conn = conn.get(), %host);
+                span.in_scope(|| tracing::debug!("connecting"));
+                let attempt = open_transport(
+                    self.shared.runtime.clone(),
+                    self.shared.transport_layer.clone(),
+                    host.clone(),
+                    deadline,
+                );
+                self.connecting = Some((
+                    conn,
+                    Box::pin(tracing::Instrument::instrument(attempt, span)),
+                ));
+                st.current_host = Some(host);
+            }
+            Action::Disconnect(conn) => {
+                if self.stream.as_ref().is_some_and(|(c, _)| *c == conn) {
+                    self.drop_stream();
+                }
+                if self.connecting.as_ref().is_some_and(|(c, _)| *c == conn) {
+                    self.connecting = None;
+                }
+            }
+            Action::ProbeReadWrite {
+                probe,
+                host,
+                deadline,
+            } => {
+                let asked = crate::four_letter::exchange(
+                    self.shared.runtime.clone(),
+                    self.shared.transport_layer.clone(),
+                    host,
+                    *b"isro",
+                    deadline,
+                );
+                // Only a clear "rw" moves the session; errors and "ro" mean "not yet".
+                let answer = async move { asked.await.is_ok_and(|reply| reply == b"rw") };
+                self.probe = Some((probe, Box::pin(answer)));
+            }
+            Action::Sasl(task) => run_sasl_step(self.shared.clone(), task),
+        }
     }
 
     /// Writes pending bytes, then flushes.
@@ -329,5 +346,30 @@ impl Future for Driver {
                 return Poll::Pending;
             }
         }
+    }
+}
+
+/// Runs a SASL step on a thread of its own, never on the driver: a mechanism may block
+/// (GSSAPI asks the KDC for tickets), and the driver's thread may serve other clients (the
+/// blocking adapter's I/O thread does, and so may a single-threaded runtime). The thread
+/// hands the answer to the session under the lock, as a handle submits a request, and wakes
+/// the driver to send the token.
+///
+/// A thread per step rather than the runtime's blocking pool: the runtime seam has no such
+/// pool, a step comes a few times per connection, and spawning costs far less than the round
+/// trip each step waits for. If no thread can be had, the step is never answered and the
+/// session's deadline for the exchange fails the attempt.
+fn run_sasl_step(shared: Arc<Shared>, task: SaslTask) {
+    let span = tracing::Span::current();
+    let spawned = std::thread::Builder::new()
+        .name("zk-sasl".into())
+        .spawn(move || {
+            let answer = span.in_scope(|| task.run());
+            let now = shared.runtime.now();
+            shared.lock().session.handle_sasl_answer(answer, now);
+            shared.notify.notify();
+        });
+    if let Err(err) = spawned {
+        tracing::warn!(%err, "no thread for the SASL step; the attempt will time out");
     }
 }

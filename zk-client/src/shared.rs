@@ -270,8 +270,8 @@ impl State {
         }
     }
 
-    /// Delivers one output that is not about the transport. Callers to wake are added to
-    /// `wake`, for the driver to wake once it has released the lock.
+    /// Delivers one output to the application. Callers to wake are added to `wake`, for the
+    /// driver to wake once it has released the lock.
     pub(crate) fn dispatch(&mut self, output: Output, now: Instant, wake: &mut Vec<Waker>) {
         match output {
             Output::Complete { id, result, watch } => {
@@ -322,8 +322,6 @@ impl State {
                     .state_subscribers
                     .retain(|tx| tx.send(change, crate::state::evict, wake));
             }
-            // Connect and Disconnect are the driver's; nothing else exists today.
-            _ => {}
         }
     }
 }

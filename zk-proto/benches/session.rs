@@ -11,7 +11,9 @@ use criterion::{Criterion, Throughput};
 use zk_proto::frame::write_frame;
 use zk_proto::jute::Record;
 use zk_proto::records::{ConnectResponse, GetDataResponse, ReplyHeader};
-use zk_proto::{ConnId, Output, Request, Response, Session, SessionConfig, SessionState, Stat};
+use zk_proto::{
+    Action, ConnId, Output, Request, Response, Session, SessionConfig, SessionState, Stat,
+};
 
 /// Requests per iteration of the pipelined benchmark.
 const PIPELINE: usize = 100;
@@ -31,8 +33,8 @@ fn start() -> Instant {
 fn connected_session(now: Instant) -> (Session, ConnId) {
     let config = SessionConfig::new("127.0.0.1:2181").expect("config");
     let mut session = Session::new(config, now).expect("session");
-    let conn = match session.poll_output() {
-        Some(Output::Connect { conn, .. }) => conn,
+    let conn = match session.poll_action() {
+        Some(Action::Connect { conn, .. }) => conn,
         other => panic!("expected Connect, got {other:?}"),
     };
     session.handle_connected(conn, now);

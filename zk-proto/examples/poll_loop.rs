@@ -1,9 +1,14 @@
 //! Embedding the protocol core in an event loop of your own: no async runtime, no client
 //! crate, just `zk_proto::Session`, non-blocking sockets and `mio`'s poll.
 //!
-//! It starts a throwaway ZooKeeper with `zk-testing` (or uses `ZK_CONNECT`), then creates an
-//! ephemeral node, reads it leaving a watch, changes it, receives the watch event, and closes
-//! the session. It exits with an error if anything goes differently, so CI runs it.
+//! It starts a throwaway ZooKeeper with `zk-testing` that requires SASL DIGEST-MD5 (or uses
+//! `ZK_CONNECT`, without SASL), then creates an ephemeral node, reads it leaving a watch,
+//! changes it, receives the watch event, and closes the session. It exits with an error if
+//! anything goes differently, so CI runs it.
+//!
+//! SASL steps may block (GSSAPI asks the KDC), and this loop must keep serving its socket and
+//! timers meanwhile: each step runs on a thread of its own, which sends the answer back
+//! through a channel and wakes the poll.
 //!
 //! Run: `cargo run -p zk-proto --example poll_loop`
 
@@ -14,16 +19,20 @@
 use std::error::Error;
 use std::io::{ErrorKind, Read, Write};
 use std::net::ToSocketAddrs;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use mio::net::TcpStream;
-use mio::{Events, Interest, Poll, Token};
+use mio::{Events, Interest, Poll, Token, Waker};
+use zk_proto::sasl::SaslConfig;
 use zk_proto::{
-    ConnId, CreateMode, EventType, Output, Request, Response, Session, SessionConfig, SessionState,
-    WatchEvent,
+    Action, ConnId, CreateMode, EventType, Output, Request, Response, Session, SessionConfig,
+    SessionState, WatchEvent,
 };
 
 const SOCKET: Token = Token(0);
+/// Woken by a thread that finished a SASL step.
+const SASL_DONE: Token = Token(1);
 
 /// The transport of the current connection attempt.
 struct Conn {
@@ -46,16 +55,30 @@ enum Step {
 
 fn main() -> Result<(), Box<dyn Error>> {
     let cluster;
-    let connect = match std::env::var("ZK_CONNECT") {
-        Ok(connect) => connect,
+    let (connect, sasl) = match std::env::var("ZK_CONNECT") {
+        Ok(connect) => (connect, None),
         Err(_) => {
-            cluster = zk_testing::Cluster::builder().start()?;
-            cluster.connect_string()
+            cluster = zk_testing::Cluster::builder()
+                .config(
+                    "authProvider.1",
+                    "org.apache.zookeeper.server.auth.SASLAuthenticationProvider",
+                )
+                .jaas_config(
+                    "Server {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  \
+                     user_bob=\"bobsecret\";\n};\n",
+                )
+                .start()?;
+            let sasl = SaslConfig::digest_md5("bob", "bobsecret");
+            (cluster.connect_string(), Some(sasl))
         }
     };
     let path = format!("/embedded-{}", std::process::id());
-    let mut session = Session::new(SessionConfig::new(&connect)?, Instant::now())?;
+    let mut config = SessionConfig::new(&connect)?;
+    config.sasl = sasl;
+    let mut session = Session::new(config, Instant::now())?;
     let mut poll = Poll::new()?;
+    let waker = Arc::new(Waker::new(poll.registry(), SASL_DONE)?);
+    let (answers_tx, answers) = mpsc::channel();
     let mut events = Events::with_capacity(16);
     let mut conn: Option<Conn> = None;
     let mut out = Vec::new();
@@ -65,10 +88,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let give_up = Instant::now() + Duration::from_secs(30);
 
     loop {
-        // 1. The session's outputs, in order.
-        while let Some(output) = session.poll_output() {
-            match output {
-                Output::Connect { conn: id, host, .. } => {
+        // 1. What the session asks of the driver, in order.
+        while let Some(action) = session.poll_action() {
+            match action {
+                Action::Connect { conn: id, host, .. } => {
                     out.clear();
                     written = 0;
                     let addr = (host.host.as_str(), host.port)
@@ -88,13 +111,34 @@ fn main() -> Result<(), Box<dyn Error>> {
                         open: false,
                     });
                 }
-                Output::Disconnect(id) => {
+                Action::Disconnect(id) => {
                     if conn.as_ref().is_some_and(|c| c.id == id) {
                         conn = None;
                     }
                 }
+                Action::Sasl(task) => {
+                    println!("SASL step: {task:?}");
+                    let (answers_tx, waker) = (answers_tx.clone(), waker.clone());
+                    std::thread::spawn(move || {
+                        // If the loop is gone, so is the session: nothing to tell.
+                        if answers_tx.send(task.run()).is_ok() {
+                            let _ = waker.wake();
+                        }
+                    });
+                }
+                // Optional: unanswered, the session stays on a read-only server until it drops
+                // the connection.
+                Action::ProbeReadWrite { .. } => {}
+            }
+        }
+        // 2. What the application must hear, in order.
+        while let Some(output) = session.poll_output() {
+            match output {
                 Output::State(change) => {
                     println!("state: {:?}", change.state);
+                    if change.state == SessionState::AuthFailed {
+                        return Err("authentication failed".into());
+                    }
                     if change.state == SessionState::Connected && step == Step::WaitingForSession {
                         session.submit(
                             Request::create(&path, "hello", CreateMode::Ephemeral),
@@ -144,7 +188,6 @@ fn main() -> Result<(), Box<dyn Error>> {
                         other => return Err(format!("unexpected watch event {other:?}").into()),
                     }
                 }
-                other => println!("{other:?}"),
             }
         }
         if session.state() == SessionState::Closed {
@@ -158,7 +201,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             return Err(format!("stuck in {step:?}").into());
         }
 
-        // 2. Write what the session wants sent, as far as the socket takes it.
+        // 3. Write what the session wants sent, as far as the socket takes it.
         if let Some(c) = conn.as_mut().filter(|c| c.open) {
             if written == out.len() {
                 out.clear();
@@ -177,13 +220,16 @@ fn main() -> Result<(), Box<dyn Error>> {
             }
         }
 
-        // 3. Sleep until the socket is ready or the session's next timer.
+        // 4. Sleep until the socket is ready, a SASL step is done, or the session's next timer.
         let timeout = session
             .poll_timeout()
             .map(|at| at.saturating_duration_since(Instant::now()));
         poll.poll(&mut events, timeout.or(Some(Duration::from_secs(1))))?;
         let now = Instant::now();
-        for event in events.iter() {
+        for answer in answers.try_iter() {
+            session.handle_sasl_answer(answer, now);
+        }
+        for event in events.iter().filter(|event| event.token() == SOCKET) {
             let Some(c) = conn.as_mut() else { break };
             if !c.open && (event.is_writable() || event.is_error()) {
                 match (c.stream.take_error()?, c.stream.peer_addr()) {
@@ -217,7 +263,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 }
             }
         }
-        // 4. Timers (a no-op when nothing is due).
+        // 5. Timers (a no-op when nothing is due).
         session.handle_timeout(Instant::now());
     }
 }

@@ -1,7 +1,8 @@
-//! A small seeded pseudo-random generator (SplitMix64) for host shuffling and backoff jitter.
+//! A small seeded pseudo-random generator (SplitMix64) for host shuffling and backoff jitter,
+//! and where its seed comes from when the caller gives none.
 //!
-//! The core never touches OS randomness: the caller supplies the seed, which makes every run
-//! reproducible in tests.
+//! A given seed makes every run reproducible; without one, [`entropy`] draws a seed from the
+//! operating system's randomness, so that processes do not all shuffle their hosts alike.
 
 /// SplitMix64: tiny, fast and good enough for shuffling and jitter (not for secrets).
 #[derive(Debug, Clone)]
@@ -33,4 +34,17 @@ impl Rng {
             items.swap(i, j);
         }
     }
+}
+
+/// A seed from the operating system's randomness, different for every call.
+///
+/// The standard library's `RandomState` holds SipHash keys drawn from the OS once per thread
+/// and moved on for each new instance: hashing nothing with a fresh one yields 64
+/// unpredictable bits. No crate needed: `getrandom` would bring `libc`, which the dependency
+/// check keeps out of the core, and `fastrand`'s own seed is a hash of the clock and the
+/// thread id, a clock the core must not read. This is the only place the core takes anything
+/// from its environment.
+pub(crate) fn entropy() -> u64 {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(())
 }

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use support::{SESSION_ID, Script, config, stat};
 use zk_proto::records::{GetDataResponse, StatResponse};
-use zk_proto::{Error, OpCode, Output, Request, Response, SessionState, StateChange, WatchEvent};
+use zk_proto::{
+    Action, Error, OpCode, Output, Request, Response, SessionState, StateChange, WatchEvent,
+};
 
 fn closed_state(events: &[Output]) -> bool {
     events.iter().any(|o| {
@@ -77,7 +79,7 @@ fn close_flushes_the_queue_then_sends_close_session() {
         })
     }));
     assert!(closed_state(&events));
-    assert!(matches!(s.take_transport()[..], [Output::Disconnect(_)]));
+    assert!(matches!(s.take_transport()[..], [Action::Disconnect(_)]));
     assert_eq!(s.session.poll_timeout(), None);
 }
 

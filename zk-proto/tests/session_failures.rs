@@ -8,7 +8,7 @@ use std::time::Duration;
 use support::{PASSWD, SESSION_ID, Script, config, stat};
 use zk_proto::records::{GetDataResponse, StatResponse};
 use zk_proto::{
-    Error, ExpiryPolicy, Output, Request, Response, SessionId, SessionState, StateChange,
+    Action, Error, ExpiryPolicy, Output, Request, Response, SessionId, SessionState, StateChange,
     WatchEvent,
 };
 
@@ -53,7 +53,7 @@ fn assert_resumes_after_protocol_error(mut s: Script, in_flight: Vec<u64>) {
     assert!(
         matches!(
             transport[..],
-            [Output::Disconnect(_), Output::Connect { .. }]
+            [Action::Disconnect(_), Action::Connect { .. }]
         ),
         "{transport:?}"
     );
@@ -199,7 +199,7 @@ fn a_silent_server_is_dropped_after_the_read_timeout() {
     assert_eq!(s.session.state(), SessionState::Suspended);
     assert!(matches!(
         s.take_transport()[..],
-        [Output::Disconnect(_), Output::Connect { .. }]
+        [Action::Disconnect(_), Action::Connect { .. }]
     ));
 }
 
@@ -366,7 +366,7 @@ fn an_auth_failure_stops_the_session_and_fails_everything() {
     let done = completions(&events);
     assert!(done.contains(&(pending.get(), Err(Error::ConnectionLoss))));
     assert!(done.contains(&(auth.get(), Err(Error::AuthFailed))));
-    assert!(matches!(s.take_transport()[..], [Output::Disconnect(_)]));
+    assert!(matches!(s.take_transport()[..], [Action::Disconnect(_)]));
     assert_eq!(
         s.session.submit(Request::exists("/a"), s.now),
         Err(Error::AuthFailed)

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use support::{SESSION_ID, Script, config};
 use zk_proto::frame::FrameError;
-use zk_proto::{AttemptFailure, Error, ExpiryPolicy, Output, Request, SessionState, WatchEvent};
+use zk_proto::{
+    Action, AttemptFailure, Error, ExpiryPolicy, Output, Request, SessionState, WatchEvent,
+};
 
 const OTHER_SESSION: i64 = 0x0200_0001_0000_0042;
 
@@ -99,7 +101,7 @@ fn refused_handshake(
     let events = s.take_events();
     let transport = s.take_transport();
     assert!(
-        transport.iter().any(|t| matches!(t, Output::Disconnect(_))),
+        transport.iter().any(|t| matches!(t, Action::Disconnect(_))),
         "the connection is dropped: {transport:?}"
     );
     let why = s
@@ -326,7 +328,7 @@ fn a_different_session_id_on_reattach_stays_lost_under_the_terminal_policy() {
     assert!(
         s.take_transport()
             .iter()
-            .any(|t| matches!(t, Output::Disconnect(_))),
+            .any(|t| matches!(t, Action::Disconnect(_))),
         "the new session's connection is closed"
     );
     assert!(s.session.is_done());

@@ -181,7 +181,7 @@ impl World {
         config.max_frame_in = MAX_FRAME;
         config.max_frame_out = MAX_FRAME;
         config.max_in_flight = 4;
-        config.seed = seed;
+        config.seed = Some(seed);
         config.session_timeout = Duration::from_secs(6);
         let now = Instant::now();
         let mut w = World {
@@ -204,26 +204,33 @@ impl World {
     fn drain(&mut self) {
         loop {
             let mut progressed = false;
-            while let Some(output) = self.session.poll_output() {
+            while let Some(action) = self.session.poll_action() {
                 progressed = true;
-                match output {
-                    Output::Connect { conn, .. } => {
+                match action {
+                    zk_proto::Action::Connect { conn, .. } => {
                         self.conn = Some(conn);
                         self.connect_pending = true;
                         self.handshaking = false;
                         self.in_flight.clear();
                         self.decoder.reset();
                     }
-                    Output::Disconnect(conn) if self.conn == Some(conn) => {
+                    zk_proto::Action::Disconnect(conn) if self.conn == Some(conn) => {
                         self.conn = None;
                         self.in_flight.clear();
                     }
+                    zk_proto::Action::Disconnect(_)
+                    | zk_proto::Action::ProbeReadWrite { .. }
+                    | zk_proto::Action::Sasl(_) => {}
+                }
+            }
+            while let Some(output) = self.session.poll_output() {
+                progressed = true;
+                match output {
                     Output::Complete { id, watch, .. } => {
                         *self.completed.entry(id).or_default() += 1;
                         self.watches.extend(watch);
                     }
                     Output::Watch { .. } | Output::State(_) => {}
-                    _ => {}
                 }
             }
             self.out.clear();

@@ -21,9 +21,9 @@ use zk_proto::records::{
     WhoAmIResponse,
 };
 use zk_proto::{
-    Acl, AddWatchMode, ConnId, CreateMode, Error, EventType, Id, MultiOp, MultiResult, NodeEvent,
-    OpCode, Output, Perms, ReadOp, ReadResult, Request, Response, Session, SessionConfig,
-    SessionId, SessionState, Stat, StateChange, WatchEvent, WatchId, first_error,
+    Acl, Action, AddWatchMode, ConnId, CreateMode, Error, EventType, Id, MultiOp, MultiResult,
+    NodeEvent, OpCode, Output, Perms, ReadOp, ReadResult, Request, Response, Session,
+    SessionConfig, SessionId, SessionState, Stat, StateChange, WatchEvent, WatchId, first_error,
 };
 
 // ----- helpers -----
@@ -1061,8 +1061,20 @@ fn clock() -> Instant {
     Instant::now()
 }
 
+/// The application's outputs, when the session asks nothing of the driver.
 fn drain(session: &mut Session) -> Vec<Output> {
-    std::iter::from_fn(|| session.poll_output()).collect()
+    let (actions, outputs) = drain_all(session);
+    assert!(actions.is_empty(), "unexpected actions {actions:?}");
+    outputs
+}
+
+/// What the session asks of the driver, and the application's outputs.
+fn drain_all(session: &mut Session) -> (Vec<Action>, Vec<Output>) {
+    let actions = std::iter::from_fn(|| session.poll_action()).collect();
+    (
+        actions,
+        std::iter::from_fn(|| session.poll_output()).collect(),
+    )
 }
 
 /// Everything the session wants to send on `conn` now.
@@ -1074,11 +1086,11 @@ fn transmit(session: &mut Session, conn: ConnId, now: Instant) -> Vec<u8> {
     buf
 }
 
-/// Takes the `Output::Connect` the session asked for and reports the transport open.
+/// Takes the `Action::Connect` the session asked for and reports the transport open.
 fn open(session: &mut Session, now: Instant) -> ConnId {
-    let outputs = drain(session);
-    let conn = match outputs.as_slice() {
-        [.., Output::Connect { conn, host, .. }] => {
+    let (actions, _) = drain_all(session);
+    let conn = match actions.as_slice() {
+        [.., Action::Connect { conn, host, .. }] => {
             assert_eq!((host.host.as_str(), host.port), ("127.0.0.1", 2181));
             *conn
         }
@@ -1097,6 +1109,8 @@ fn new_session(config: SessionConfig, now: Instant) -> (Session, ConnId) {
 fn config() -> SessionConfig {
     let mut config = SessionConfig::new("127.0.0.1:2181").expect("connect string");
     config.session_timeout = Duration::from_secs(30);
+    // Deterministic backoff jitter.
+    config.seed = Some(0x5EED_2181);
     config
 }
 
@@ -1455,7 +1469,7 @@ fn session_13_01_to_13_24_full_transcript() {
     s.close(now);
     assert_eq!(transmit(&mut s, conn, now), hex(V13_23));
     s.handle_data(conn, &hex(V13_24), now);
-    let outputs = drain(&mut s);
+    let (actions, outputs) = drain_all(&mut s);
     assert!(
         outputs.contains(&Output::State(StateChange {
             state: SessionState::Closed,
@@ -1463,7 +1477,10 @@ fn session_13_01_to_13_24_full_transcript() {
         })),
         "{outputs:?}"
     );
-    assert!(outputs.contains(&Output::Disconnect(conn)), "{outputs:?}");
+    assert!(
+        matches!(actions[..], [Action::Disconnect(c)] if c == conn),
+        "{actions:?}"
+    );
     assert!(
         outputs.contains(&Output::Watch {
             watch: recursive,
@@ -1490,41 +1507,44 @@ fn session_13_25_13_26_reattach_to_an_expired_session() {
     let (mut s, conn) = new_session(config, now);
     assert_eq!(transmit(&mut s, conn, now), hex(V13_25));
     s.handle_data(conn, &hex(V13_26), now);
-    let outputs = drain(&mut s);
-    match outputs.as_slice() {
+    let (actions, outputs) = drain_all(&mut s);
+    let (
         [
-            Output::Disconnect(dropped),
-            Output::State(lost),
-            Output::State(connecting),
-            Output::Connect { conn: next, .. },
-        ] => {
-            assert_eq!(*dropped, conn);
-            assert_eq!(
-                *lost,
-                StateChange {
-                    state: SessionState::Lost,
-                    session_id: Some(SessionId(SESSION_A)),
-                }
-            );
-            assert_eq!(
-                *connecting,
-                StateChange {
-                    state: SessionState::Connecting,
-                    session_id: None,
-                }
-            );
-            assert_ne!(*next, conn);
+            Action::Disconnect(dropped),
+            Action::Connect { conn: next, .. },
+        ],
+        [Output::State(lost), Output::State(connecting)],
+    ) = (&actions[..], &outputs[..])
+    else {
+        panic!("unexpected {actions:?} {outputs:?}")
+    };
+    assert_eq!(*dropped, conn);
+    assert_eq!(
+        *lost,
+        StateChange {
+            state: SessionState::Lost,
+            session_id: Some(SessionId(SESSION_A)),
         }
-        other => panic!("unexpected outputs {other:?}"),
-    }
+    );
+    assert_eq!(
+        *connecting,
+        StateChange {
+            state: SessionState::Connecting,
+            session_id: None,
+        }
+    );
+    assert_ne!(*next, conn);
     assert_eq!(s.session_id(), None);
 
     // A brand-new session given the same answer just tries again: it had nothing to lose.
     let (mut s, conn) = new_session(self::config(), now);
     assert_eq!(transmit(&mut s, conn, now), hex(V13_01));
     s.handle_data(conn, &hex(V13_26), now);
-    let outputs = drain(&mut s);
-    assert_eq!(outputs.first(), Some(&Output::Disconnect(conn)));
+    let (actions, outputs) = drain_all(&mut s);
+    assert!(
+        matches!(actions.first(), Some(Action::Disconnect(c)) if *c == conn),
+        "{actions:?}"
+    );
     assert!(
         !outputs.iter().any(|o| matches!(o, Output::State(_))),
         "{outputs:?}"
@@ -1686,9 +1706,9 @@ fn session_13_29_reconnect_set_watches_catch_up() {
     // Past the connection's probation, so the reconnect is immediate (no backoff).
     let now = now + Duration::from_secs(3);
     s.handle_disconnected(conn, now);
-    let outputs = drain(&mut s);
-    let conn2 = match outputs.as_slice() {
-        [Output::State(suspended), Output::Connect { conn, .. }] => {
+    let (actions, outputs) = drain_all(&mut s);
+    let conn2 = match (&actions[..], &outputs[..]) {
+        ([Action::Connect { conn, .. }], [Output::State(suspended)]) => {
             assert_eq!(suspended.state, SessionState::Suspended);
             *conn
         }
@@ -1793,8 +1813,9 @@ fn session_13_30_reconnect_set_watches2() {
     // Past the connection's probation, so the reconnect is immediate (no backoff).
     let now = now + Duration::from_secs(3);
     s.handle_disconnected(conn, now);
-    let conn2 = match drain(&mut s).as_slice() {
-        [Output::State(_), Output::Connect { conn, .. }] => *conn,
+    let (actions, outputs) = drain_all(&mut s);
+    let conn2 = match (&actions[..], &outputs[..]) {
+        ([Action::Connect { conn, .. }], [Output::State(_)]) => *conn,
         other => panic!("unexpected {other:?}"),
     };
     s.handle_connected(conn2, now);
@@ -1978,19 +1999,19 @@ fn session_13_34_unimplemented_reply() {
     // Past the connection's probation, so the reconnect is immediate (no backoff).
     let now = now + Duration::from_secs(3);
     s.handle_disconnected(conn, now);
-    let outputs = drain(&mut s);
+    let (actions, outputs) = drain_all(&mut s);
     assert!(
         matches!(
-            outputs.as_slice(),
-            [
-                Output::State(StateChange {
+            (&actions[..], &outputs[..]),
+            (
+                [Action::Connect { .. }],
+                [Output::State(StateChange {
                     state: SessionState::Suspended,
                     ..
-                }),
-                Output::Connect { .. }
-            ]
+                })]
+            )
         ),
-        "{outputs:?}"
+        "{actions:?} {outputs:?}"
     );
 }
 
@@ -2002,10 +2023,14 @@ fn session_13_35_auth_failed() {
     let id = s.add_auth("nosuchscheme", "zzz", now).unwrap();
     assert_eq!(transmit(&mut s, conn, now), wire(V13_35_C));
     s.handle_data(conn, &wire(V13_35_S), now);
+    let (actions, outputs) = drain_all(&mut s);
+    assert!(
+        matches!(actions[..], [Action::Disconnect(c)] if c == conn),
+        "{actions:?}"
+    );
     assert_eq!(
-        drain(&mut s),
+        outputs,
         [
-            Output::Disconnect(conn),
             connected(SessionState::AuthFailed, SESSION_A),
             complete(id, Err(Error::AuthFailed)),
         ]
@@ -2102,11 +2127,10 @@ fn session_13_38_bare_reply_header_refusal() {
     let (mut s, conn) = new_session(config.clone(), now);
     assert_eq!(transmit(&mut s, conn, now), wire(V13_38_C));
     s.handle_data(conn, &wire(V13_38_S_REFUSAL), now);
-    let outputs = drain(&mut s);
-    assert_eq!(
-        outputs.first(),
-        Some(&Output::Disconnect(conn)),
-        "{outputs:?}"
+    let (actions, outputs) = drain_all(&mut s);
+    assert!(
+        matches!(actions.first(), Some(Action::Disconnect(c)) if *c == conn),
+        "{actions:?}"
     );
     assert!(
         !outputs.iter().any(|o| matches!(o, Output::State(_))),

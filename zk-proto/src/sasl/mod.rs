@@ -4,13 +4,24 @@
 //! DIGEST-MD5 is built in ([`SaslConfig::digest_md5`]); other mechanisms (GSSAPI/Kerberos)
 //! plug in through [`SaslMechanismFactory`], since they need system libraries the core does
 //! not link.
+//!
+//! The session never runs a mechanism itself: each step (starting the mechanism with its
+//! initial response, then every answer to a server token) leaves as an
+//! [`Action::Sasl`](crate::Action::Sasl) carrying a [`SaslTask`], and comes back as the
+//! [`SaslAnswer`] the driver hands to
+//! [`Session::handle_sasl_answer`](crate::Session::handle_sasl_answer). So a mechanism may
+//! block (GSSAPI's KDC round trips) without holding up anything the driver serves, if the
+//! driver runs the task on a thread of its own. DIGEST-MD5 takes the same path: one way for
+//! every mechanism, and no driver needs to know which ones are cheap.
 
 mod digest_md5;
+mod task;
 
 use std::fmt;
 use std::sync::Arc;
 
 pub use digest_md5::DigestMd5;
+pub use task::{SaslAnswer, SaslTask};
 
 use crate::connect_string::HostPort;
 
@@ -42,21 +53,39 @@ impl fmt::Debug for SaslStep {
 }
 
 /// One SASL exchange, on one connection.
+///
+/// Its methods run inside [`SaslTask::run`], wherever the driver runs that (never inside the
+/// session), so they may block; the session's deadline for the exchange still applies.
 pub trait SaslMechanism: Send {
     /// The mechanism's name, for logs.
     fn name(&self) -> &str;
 
     /// The first token (empty for mechanisms without an initial response).
+    ///
+    /// # Errors
+    ///
+    /// A [`SaslError`] ends the session in `AuthFailed`.
     fn initial_response(&mut self) -> Result<Vec<u8>, SaslError>;
 
     /// The next step after the server's token (`None` when the server sent a null token).
+    ///
+    /// # Errors
+    ///
+    /// A [`SaslError`] (a token that does not verify, a server without SASL) ends the session
+    /// in `AuthFailed`.
     fn step(&mut self, challenge: Option<&[u8]>) -> Result<SaslStep, SaslError>;
 }
 
 /// Starts a mechanism for each new connection.
 pub trait SaslMechanismFactory: Send + Sync {
-    /// A fresh exchange with `host`. `random` is 64 bits from the session's seeded generator,
-    /// for nonces.
+    /// A fresh exchange with `host`. `random` is 64 bits from the session's generator, for
+    /// nonces. Runs inside [`SaslTask::run`], so it may block (to acquire credentials, for
+    /// instance).
+    ///
+    /// # Errors
+    ///
+    /// A [`SaslError`] if the mechanism cannot start (no credentials, say); the session then
+    /// ends in `AuthFailed`.
     fn start(&self, host: &HostPort, random: u64) -> Result<Box<dyn SaslMechanism>, SaslError>;
 }
 
@@ -89,12 +118,8 @@ impl SaslConfig {
         }
     }
 
-    pub(crate) fn start(
-        &self,
-        host: &HostPort,
-        random: u64,
-    ) -> Result<Box<dyn SaslMechanism>, SaslError> {
-        self.factory.start(host, random)
+    pub(crate) fn factory(&self) -> Arc<dyn SaslMechanismFactory> {
+        self.factory.clone()
     }
 }
 

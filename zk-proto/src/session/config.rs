@@ -32,7 +32,7 @@ pub enum ExpiryPolicy {
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct SessionConfig {
-    /// The servers, tried in a seeded shuffle.
+    /// The servers, tried in a shuffled order (see [`seed`](SessionConfig::seed)).
     pub hosts: Vec<HostPort>,
     /// The chroot every client path is relative to.
     pub chroot: Chroot,
@@ -65,8 +65,11 @@ pub struct SessionConfig {
     pub auth: Vec<(String, Bytes)>,
     /// SASL authentication, run after every handshake before anything else is sent.
     pub sasl: Option<SaslConfig>,
-    /// Seed for the host shuffle and the backoff jitter.
-    pub seed: u64,
+    /// Seed for the host shuffle, the backoff jitter and the 64 random bits each SASL
+    /// mechanism gets. `None` (the default) takes a fresh seed from the operating system's
+    /// randomness for each session, so that the clients of an ensemble spread over its
+    /// servers; a given seed makes the session fully deterministic (tests, simulations).
+    pub seed: Option<u64>,
     /// The first backoff after a full pass over the hosts failed.
     pub backoff_initial: Duration,
     /// The cap of the exponential backoff.
@@ -103,7 +106,7 @@ impl SessionConfig {
             server_version: None,
             auth: Vec::new(),
             sasl: None,
-            seed: 0x5EED_2181,
+            seed: None,
             backoff_initial: Duration::from_millis(50),
             backoff_max: Duration::from_secs(2),
             close_timeout: Duration::from_secs(5),

@@ -52,6 +52,13 @@ pub enum AttemptFailure {
         /// The attempt's connect timeout.
         after: Duration,
     },
+    /// The SASL exchange after the handshake did not finish within a connect timeout: a
+    /// mechanism step the driver never answered (a KDC that does not respond) or a server
+    /// that stopped answering the exchange.
+    SaslTimedOut {
+        /// The connect timeout the exchange had.
+        after: Duration,
+    },
     /// The bytes of the handshake could not be split into a frame (negative or oversized
     /// length prefix).
     InvalidFrame(FrameError),
@@ -96,6 +103,10 @@ impl fmt::Display for AttemptFailure {
             AttemptFailure::HandshakeTimedOut { after } => write!(
                 f,
                 "the server did not answer the handshake within the connect timeout of {after:?}"
+            ),
+            AttemptFailure::SaslTimedOut { after } => write!(
+                f,
+                "the SASL exchange did not finish within the connect timeout of {after:?}"
             ),
             AttemptFailure::InvalidFrame(err) => write!(f, "invalid handshake frame: {err}"),
             AttemptFailure::MalformedHandshake(err) => {

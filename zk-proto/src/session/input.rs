@@ -35,7 +35,7 @@ impl Session {
     /// The transport for `conn` could not be opened (every address refused or timed out).
     ///
     /// The next host is tried, at once within a pass over the hosts, or after a backoff once a
-    /// whole pass failed: expect an [`Output::Connect`] now or a later
+    /// whole pass failed: expect an [`Action::Connect`](crate::Action::Connect) now or a later
     /// [`poll_timeout`](Session::poll_timeout).
     pub fn handle_connect_failed(&mut self, conn: ConnId, now: Instant) {
         if matches!(self.phase, Phase::Connecting { conn: c, .. } if c == conn) {
@@ -46,7 +46,8 @@ impl Session {
     /// The transport for `conn` was closed by the peer or failed.
     ///
     /// Requests in flight complete with [`Error::ConnectionLoss`], a connected session becomes
-    /// [`SessionState::Suspended`], and the next host is tried (an [`Output::Connect`]).
+    /// [`SessionState::Suspended`], and the next host is tried (an
+    /// [`Action::Connect`](crate::Action::Connect)).
     pub fn handle_disconnected(&mut self, conn: ConnId, now: Instant) {
         match self.phase {
             Phase::Connected { conn: c, .. } if c == conn => self.connection_lost(now, false),
@@ -60,9 +61,10 @@ impl Session {
     /// Bytes received on `conn`, in any chunking.
     ///
     /// Produces completions, watch events and state changes. Malformed input (a frame over the
-    /// limit, a truncated record, a reply out of order) never panics: the session emits
-    /// [`Output::Disconnect`] and reconnects elsewhere, keeping the session. Receiving resets
-    /// the read timeout, which moves [`poll_timeout`](Session::poll_timeout).
+    /// limit, a truncated record, a reply out of order) never panics: the session asks for an
+    /// [`Action::Disconnect`](crate::Action::Disconnect) and reconnects elsewhere, keeping the
+    /// session. Receiving resets the read timeout, which moves
+    /// [`poll_timeout`](Session::poll_timeout).
     pub fn handle_data(&mut self, conn: ConnId, data: &[u8], now: Instant) {
         if self.phase.conn() != Some(conn) || matches!(self.phase, Phase::Connecting { .. }) {
             return;
@@ -103,9 +105,9 @@ impl Session {
 
     /// Time has passed: call it at (or after) [`poll_timeout`](Session::poll_timeout).
     ///
-    /// May time out requests, a connect attempt or a silent connection, send a ping, start
-    /// the next connect attempt after a backoff, declare the session lost after a whole
-    /// session timeout without contact, or give up waiting for a close.
+    /// May time out requests, a connect attempt, a SASL exchange or a silent connection, send a
+    /// ping, start the next connect attempt after a backoff, declare the session lost after a
+    /// whole session timeout without contact, or give up waiting for a close.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.expire_requests(now);
         // A request that expired while queued will never register anything.
@@ -119,6 +121,10 @@ impl Session {
         }
         if self.loss_deadline().is_some_and(|at| now >= at) {
             self.lose_session(now, true);
+            return;
+        }
+        if self.sasl_deadline().is_some_and(|at| now >= at) {
+            self.sasl_timed_out(now);
             return;
         }
         let (connect_timeout, read_timeout, ping_interval) = self.timeouts();
@@ -288,73 +294,6 @@ impl Session {
             }
             NOTIFICATION_XID => self.on_notification(&header, &mut reader),
             _ => self.on_reply(&header, &mut reader),
-        }
-    }
-
-    /// Starts the SASL exchange on a fresh connection.
-    fn start_sasl(&mut self, now: Instant) {
-        let (Some(config), Some(host)) = (self.sasl.as_ref(), self.current_host.as_ref()) else {
-            return;
-        };
-        let random = self.rng.next_u64();
-        let started = config
-            .start(host, random)
-            .and_then(|mut mech| mech.initial_response().map(|token| (mech, token)));
-        match started {
-            Ok((mech, token)) => {
-                tracing::debug!(mechanism = mech.name(), "SASL exchange starts");
-                self.sasl_exchange = Some(mech);
-                self.queue_sasl_token(token, now);
-            }
-            Err(err) => {
-                tracing::warn!(%err, "SASL cannot start");
-                self.auth_failed();
-            }
-        }
-    }
-
-    fn on_sasl_reply(
-        &mut self,
-        header: &ReplyHeader,
-        reader: &mut Reader,
-    ) -> Result<(), DecodeError> {
-        if header.err != 0 {
-            tracing::warn!(err = header.err, "the server rejected the SASL exchange");
-            self.auth_failed();
-            return Ok(());
-        }
-        let token = crate::records::SetSaslResponse::decode(reader)?.token;
-        let Some(mech) = self.sasl_exchange.as_mut() else {
-            return Ok(());
-        };
-        let now = match self.phase {
-            Phase::Connected { last_recv, .. } => last_recv,
-            _ => return Ok(()),
-        };
-        match mech.step(token.as_deref()) {
-            Ok(crate::sasl::SaslStep::Continue(next)) => self.queue_sasl_token(next, now),
-            Ok(crate::sasl::SaslStep::Finish(last)) => {
-                self.queue_sasl_token(last, now);
-                self.sasl_done(now);
-            }
-            Ok(crate::sasl::SaslStep::Complete) => self.sasl_done(now),
-            Err(err) => {
-                tracing::warn!(%err, "SASL exchange failed");
-                self.auth_failed();
-            }
-        }
-        Ok(())
-    }
-
-    /// SASL succeeded: now the credentials, the watches and the queued requests.
-    fn sasl_done(&mut self, now: Instant) {
-        tracing::debug!("SASL exchange complete");
-        self.sasl_exchange = None;
-        self.queue_post_handshake(now);
-        if self.auth.awaiting.is_empty() {
-            if let Some(state) = self.announce_after_auth.take() {
-                self.set_state(state);
-            }
         }
     }
 

@@ -8,8 +8,8 @@ use bytes::Bytes;
 
 use super::requests::InFlightKind;
 use super::{
-    AttemptFailure, ExpiryPolicy, FailedAttempt, Output, Phase, RequestId, Session, SessionId,
-    SessionState, StateChange,
+    Action, AttemptFailure, ExpiryPolicy, FailedAttempt, Output, Phase, RequestId, Session,
+    SessionId, SessionState, StateChange,
 };
 use crate::error::Error;
 use crate::response::Response;
@@ -28,7 +28,7 @@ impl Session {
         self.phase = Phase::Connecting { conn, deadline };
         self.decoder.reset();
         self.tx.clear();
-        self.outputs.push_back(Output::Connect {
+        self.actions.push_back(Action::Connect {
             conn,
             host,
             deadline,
@@ -116,7 +116,7 @@ impl Session {
     fn drop_transport(&mut self, tell_driver: bool) {
         if let Some(conn) = self.phase.conn() {
             if tell_driver {
-                self.outputs.push_back(Output::Disconnect(conn));
+                self.actions.push_back(Action::Disconnect(conn));
             }
             tracing::debug!(conn = conn.0, "transport closed");
         }

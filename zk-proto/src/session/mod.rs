@@ -2,6 +2,7 @@
 //!
 //! See the [crate documentation](crate) for the contract and a complete run loop.
 
+mod action;
 mod auth;
 mod config;
 mod failure;
@@ -12,9 +13,11 @@ mod prepare;
 mod reply;
 mod requests;
 mod rw_probe;
+mod sasl_exchange;
 mod transmit;
 mod watch_removal;
 
+pub use action::Action;
 pub use config::{ExpiryPolicy, SessionConfig};
 pub use failure::{AttemptFailure, FailedAttempt};
 pub use output::{ConnId, Output, RequestId, SessionId, SessionState, StateChange, Transmit};
@@ -34,7 +37,7 @@ use crate::path::Chroot;
 use crate::request::Request;
 use crate::response::Response;
 use crate::rng::Rng;
-use crate::sasl::{SaslConfig, SaslMechanism};
+use crate::sasl::SaslConfig;
 use crate::version::ServerVersion;
 use crate::watch::{WatchId, WatchKind, WatchRegistry};
 use crate::wire::Body;
@@ -42,6 +45,7 @@ use crate::wire::Body;
 use auth::AuthState;
 use prepare::{Capabilities, Prepared, Preparer, ReplyKind, WatchAction};
 use requests::{Queued, Requests};
+use sasl_exchange::SaslExchange;
 
 /// Where the session is with its transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,10 +92,12 @@ struct Closing {
 ///
 /// Inputs are the `handle_*` methods, commands are [`submit`](Session::submit),
 /// [`add_auth`](Session::add_auth), [`remove_watch`](Session::remove_watch) and
-/// [`close`](Session::close); outputs come from [`poll_output`](Session::poll_output),
+/// [`close`](Session::close); what the driver must do comes from
+/// [`poll_action`](Session::poll_action), what the application must hear from
+/// [`poll_output`](Session::poll_output), and bytes and timers from
 /// [`poll_transmit`](Session::poll_transmit) and [`poll_timeout`](Session::poll_timeout).
-/// After any input or command, drain the outputs and transmit, then sleep until the timeout or
-/// the next input.
+/// After any input or command, drain the actions, the outputs and transmit, then sleep until
+/// the timeout or the next input.
 pub struct Session {
     chroot: Chroot,
     requested_timeout: Duration,
@@ -131,7 +137,7 @@ pub struct Session {
     sasl: Option<SaslConfig>,
     /// The SASL exchange under way on the current connection; while it runs nothing else is
     /// sent and every reply other than a ping or a notification is a SASL token.
-    sasl_exchange: Option<Box<dyn SaslMechanism>>,
+    sasl_exchange: Option<SaslExchange>,
     /// The server of the current connection attempt.
     current_host: Option<HostPort>,
     /// The latest failed connection attempt and why it failed.
@@ -151,15 +157,23 @@ pub struct Session {
     requests: Requests,
     auth: AuthState,
     watches: WatchRegistry,
+    /// What the driver must do, in order.
+    actions: VecDeque<Action>,
+    /// What the application must hear, in order.
     outputs: VecDeque<Output>,
 }
 
 impl Session {
     /// Creates a session and asks for its first connection: the first
-    /// [`poll_output`](Session::poll_output) is an [`Output::Connect`].
+    /// [`poll_action`](Session::poll_action) is an [`Action::Connect`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] if the configuration cannot work (no hosts, a session
+    /// timeout of zero, a zero in-flight limit, frame limits under 64 bytes).
     pub fn new(config: SessionConfig, now: Instant) -> Result<Session, Error> {
         config.validate()?;
-        let mut rng = Rng::new(config.seed);
+        let mut rng = Rng::new(config.seed.unwrap_or_else(crate::rng::entropy));
         let hosts = HostRotation::new(
             config.hosts,
             &mut rng,
@@ -215,6 +229,7 @@ impl Session {
             requests: Requests::default(),
             auth,
             watches: WatchRegistry::default(),
+            actions: VecDeque::new(),
             outputs: VecDeque::new(),
         };
         if session.session_id != 0 {
@@ -264,7 +279,7 @@ impl Session {
         self.caps.supports(op)
     }
 
-    /// The servers, in the order they are tried (after the seeded shuffle).
+    /// The servers, in the order they are tried (after the shuffle).
     pub fn hosts(&self) -> &[HostPort] {
         self.hosts.hosts()
     }
@@ -425,7 +440,15 @@ impl Session {
 
     // ----- outputs -----
 
-    /// The next output, in order; `None` when there is nothing more until the next input.
+    /// The next thing the driver must do, in order; `None` when there is nothing more until
+    /// the next input.
+    #[must_use]
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// The next completion, watch event or state change for the application, in order;
+    /// `None` when there is nothing more until the next input.
     #[must_use]
     pub fn poll_output(&mut self) -> Option<Output> {
         self.outputs.pop_front()
@@ -434,8 +457,9 @@ impl Session {
     /// When [`handle_timeout`](Session::handle_timeout) must next be called, if ever.
     ///
     /// It changes after every input and command: after a connect attempt starts (its
-    /// deadline), on every send (the ping timer), on every receive (the read timeout), when a
-    /// request is submitted or completes (its deadline), and on close.
+    /// deadline), when a SASL exchange starts (its deadline), on every send (the ping timer),
+    /// on every receive (the read timeout), when a request is submitted or completes (its
+    /// deadline), and on close.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let phase = match self.phase {
@@ -456,10 +480,18 @@ impl Session {
         let loss = self.loss_deadline();
         let close = self.closing.map(|c| c.deadline);
         let probe = self.rw_probe_due();
-        [phase, loss, close, probe, self.requests.next_deadline()]
-            .into_iter()
-            .flatten()
-            .min()
+        let sasl = self.sasl_deadline();
+        [
+            phase,
+            loss,
+            close,
+            probe,
+            sasl,
+            self.requests.next_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     // ----- helpers shared by the submodules -----
@@ -612,7 +644,7 @@ mod tests {
     fn xids_wrap_from_max_back_to_one_on_the_wire() {
         let now = Instant::now();
         let mut s = Session::new(SessionConfig::new("h:1").unwrap(), now).unwrap();
-        let Some(Output::Connect { conn, .. }) = s.poll_output() else {
+        let Some(Action::Connect { conn, .. }) = s.poll_action() else {
             panic!("expected a Connect")
         };
         s.handle_connected(conn, now);

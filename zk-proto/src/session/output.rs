@@ -1,14 +1,11 @@
-//! What the session asks of its driver, and the ids that tie inputs and outputs together.
+//! What the session delivers to the application, and the ids that tie inputs and outputs
+//! together.
 
 use std::fmt;
-use std::time::Instant;
 
-use crate::connect_string::HostPort;
 use crate::error::Error;
 use crate::response::Response;
 use crate::watch::{WatchEvent, WatchId};
-
-use super::ProbeId;
 
 /// Identifies one transport attempt. Input for an attempt that is no longer current is ignored.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -117,27 +114,20 @@ pub struct Transmit {
     pub len: usize,
 }
 
-/// Something the driver must do or deliver, in the order the session produced it.
+/// Something to deliver to the application, in the order the session produced it, from
+/// [`Session::poll_output`](crate::Session::poll_output).
 ///
 /// The queue is single and ordered so that ZooKeeper's guarantees survive: replies complete in
-/// request order, and a watch event is delivered before the reply to any later read that
-/// observes the change.
+/// request order, a watch event is delivered before the reply to any later read that observes
+/// the change, and a state change keeps its place among them (the requests a lost connection
+/// fails complete before the `Suspended` that follows). What the driver itself must do
+/// (open and close transports, compute SASL steps) is an [`Action`](crate::Action), from its
+/// own queue: actions never need to be ordered against these events.
+///
+/// Not `#[non_exhaustive]`: a driver must deliver every kind of event, so a new one is a
+/// breaking change that the compiler shows every driver.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Output {
-    /// Open a transport to `host` (resolve it, try each address) before `deadline`, then call
-    /// [`handle_connected`](crate::Session::handle_connected) or
-    /// [`handle_connect_failed`](crate::Session::handle_connect_failed) with `conn`.
-    Connect {
-        /// The attempt.
-        conn: ConnId,
-        /// The server to connect to.
-        host: HostPort,
-        /// When the session gives up on this attempt (connect plus handshake).
-        deadline: Instant,
-    },
-    /// Close the transport of `conn`. Do not report its closing back.
-    Disconnect(ConnId),
     /// A request finished. Every submitted request gets exactly one.
     Complete {
         /// The request.
@@ -154,20 +144,6 @@ pub enum Output {
         watch: WatchId,
         /// The event.
         event: WatchEvent,
-    },
-    /// Connected to a read-only server: ask `host` whether it serves read/write. Open a
-    /// connection of its own to it (with the same TLS settings as the session's), send the
-    /// four-letter word `isro`, read the reply to its end, and call
-    /// [`handle_probe_result`](crate::Session::handle_probe_result) with `probe` and whether
-    /// the reply was `rw`, or with `false` if there is no answer by `deadline`
-    /// (PROTOCOL.md §6.7).
-    ProbeReadWrite {
-        /// The question.
-        probe: ProbeId,
-        /// The server to ask.
-        host: HostPort,
-        /// When to give up and answer `false`.
-        deadline: Instant,
     },
     /// The session state changed.
     State(StateChange),

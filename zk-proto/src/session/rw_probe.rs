@@ -10,7 +10,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use super::{Output, Phase, Session};
+use super::{Action, Phase, Session};
 use crate::connect_string::HostPort;
 
 /// The wait before the first question (the Java client's initial `pingRwTimeout`).
@@ -120,14 +120,14 @@ impl Session {
         probe.pending = Some((id, host.clone()));
         probe.wait = (probe.wait * 2).min(MAX_WAIT);
         tracing::debug!(probe = id.0, %host, "asking whether it serves read/write");
-        self.outputs.push_back(Output::ProbeReadWrite {
+        self.actions.push_back(Action::ProbeReadWrite {
             probe: id,
             host,
             deadline: now + ANSWER_TIMEOUT,
         });
     }
 
-    /// Input: the answer to an [`Output::ProbeReadWrite`]. `read_write` is whether the server
+    /// Input: the answer to an [`Action::ProbeReadWrite`]. `read_write` is whether the server
     /// answered `isro` with `rw`; anything else (`ro`, an error, no answer by the deadline) is
     /// `false`.
     ///

@@ -13,7 +13,8 @@ use zk_proto::jute::{Reader, Record};
 use zk_proto::records::{
     ConnectRequest, ConnectResponse, ReplyHeader, RequestHeader, Stat, WatcherEvent,
 };
-use zk_proto::{ConnId, HostPort, Output, Session, SessionConfig};
+use zk_proto::sasl::SaslTask;
+use zk_proto::{Action, ConnId, HostPort, Output, Session, SessionConfig};
 
 /// A request frame the session sent.
 #[derive(Debug, Clone)]
@@ -34,10 +35,14 @@ pub struct Script {
     pub now: Instant,
     pub conn: Option<ConnId>,
     pub host: Option<HostPort>,
-    /// Outputs other than Connect/Disconnect, in order, until taken.
+    /// Outputs, in order, until taken.
     pub events: Vec<Output>,
-    /// Every Connect and Disconnect seen.
-    pub transport: Vec<Output>,
+    /// Every Connect and Disconnect asked for.
+    pub transport: Vec<Action>,
+    /// Every read/write probe asked for, until taken.
+    pub probes: Vec<Action>,
+    /// SASL steps asked for and not yet answered ([`Script::answer_sasl`]).
+    pub sasl: Vec<SaslTask>,
     out: Vec<u8>,
     decoder: FrameDecoder,
     /// Whether the next frame from the session is a ConnectRequest.
@@ -52,6 +57,8 @@ pub const PASSWD: [u8; 16] = [7; 16];
 pub fn config(connect: &str) -> SessionConfig {
     let mut c = SessionConfig::new(connect).unwrap();
     c.session_timeout = Duration::from_secs(30);
+    // Every script replays exactly: host order, backoff jitter, SASL nonces.
+    c.seed = Some(0x5EED_2181);
     c
 }
 
@@ -66,6 +73,8 @@ impl Script {
             host: None,
             events: Vec::new(),
             transport: Vec::new(),
+            sasl: Vec::new(),
+            probes: Vec::new(),
             out: Vec::new(),
             decoder: FrameDecoder::new(16 << 20),
             expect_connect: false,
@@ -87,25 +96,44 @@ impl Script {
         s
     }
 
-    /// Drains every output, recording transport requests and events.
+    /// Drains every action and output, recording them.
     pub fn pump(&mut self) {
-        while let Some(out) = self.session.poll_output() {
-            match &out {
-                Output::Connect { conn, host, .. } => {
+        while let Some(action) = self.session.poll_action() {
+            match &action {
+                Action::Connect { conn, host, .. } => {
                     self.connect_pending = true;
                     self.conn = Some(*conn);
                     self.host = Some(host.clone());
-                    self.transport.push(out);
                 }
-                Output::Disconnect(conn) => {
+                Action::Disconnect(conn) => {
                     if self.conn == Some(*conn) {
                         self.conn = None;
                     }
-                    self.transport.push(out);
                 }
-                _ => self.events.push(out),
+                Action::ProbeReadWrite { .. } | Action::Sasl(_) => {}
+            }
+            match action {
+                Action::Sasl(task) => self.sasl.push(task),
+                probe @ Action::ProbeReadWrite { .. } => self.probes.push(probe),
+                other => self.transport.push(other),
             }
         }
+        self.events
+            .extend(std::iter::from_fn(|| self.session.poll_output()));
+    }
+
+    /// Runs the oldest SASL step asked for, as a driver would, and hands its answer back.
+    pub fn answer_sasl(&mut self) {
+        self.pump();
+        assert!(!self.sasl.is_empty(), "no SASL step was asked for");
+        let task = self.sasl.remove(0);
+        assert_eq!(
+            Some(task.conn()),
+            self.conn,
+            "a step for the current connection"
+        );
+        self.session.handle_sasl_answer(task.run(), self.now);
+        self.pump();
     }
 
     pub fn take_events(&mut self) -> Vec<Output> {
@@ -113,7 +141,7 @@ impl Script {
         std::mem::take(&mut self.events)
     }
 
-    pub fn take_transport(&mut self) -> Vec<Output> {
+    pub fn take_transport(&mut self) -> Vec<Action> {
         self.pump();
         std::mem::take(&mut self.transport)
     }
