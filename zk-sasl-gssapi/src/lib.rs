@@ -47,8 +47,12 @@
 //! the Java client, and [`GssapiConfig::principal`] picks the principal in it.
 //!
 //! The GSS-API calls are synchronous: the first token of each connection may need round trips
-//! to the KDC (a TGT from the keytab or password, a service ticket), made on the thread that
-//! drives the session. MIT Kerberos bounds them with its own timeouts (`krb5.conf`).
+//! to the KDC (a TGT from the keytab or password, a service ticket). They never run inside the
+//! session or under the client's lock: each step leaves the session as a
+//! `zk_proto::Action::Sasl`, which the client runs on a thread of its own, so a slow KDC
+//! delays only the exchange of that one connection. MIT Kerberos bounds the round trips with
+//! its own timeouts (`krb5.conf`), and the session fails an exchange that does not finish
+//! within the connect timeout (then tries the next server).
 //!
 //! # Example
 //!
@@ -329,9 +333,9 @@ impl From<GssapiConfig> for SaslConfig {
 }
 
 impl SaslMechanismFactory for GssapiConfig {
-    /// A new GSS-API security context with the server at `host` (the session calls this on
-    /// every connection). Credentials are acquired here, so a password or keytab login is
-    /// redone for each connection and never outlives its tickets.
+    /// A new GSS-API security context with the server at `host` (the first SASL step of every
+    /// connection calls this, off the session). Credentials are acquired here, so a password
+    /// or keytab login is redone for each connection and never outlives its tickets.
     ///
     /// ```no_run
     /// use zk_client_tokio::sasl::SaslMechanismFactory;
