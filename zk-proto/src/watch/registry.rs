@@ -1,8 +1,8 @@
 //! The local watch registry: five maps from client path to watchers, with the Java client's
 //! routing rules (`ZKWatchManager`, PROTOCOL.md §9.3).
 //!
-//! Ordered maps are used on purpose: iteration order is deterministic (the core takes no
-//! randomness it was not given a seed for) and re-registration batches are reproducible.
+//! Ordered maps are used on purpose: iteration order is deterministic (the core's only
+//! randomness is the session's seeded generator) and re-registration batches are reproducible.
 
 use std::collections::BTreeMap;
 
