@@ -7,6 +7,7 @@ use bytes::Bytes;
 use zk_proto::{Error, Request, Response, ServerVersion, Stat};
 
 use crate::client::Client;
+use crate::pending::{Pending, unexpected};
 use crate::watch::OneshotWatch;
 
 /// How long a four-letter word may take.
@@ -15,45 +16,61 @@ const FOUR_LETTER_TIMEOUT: Duration = Duration::from_secs(5);
 impl Client {
     /// The ensemble's dynamic configuration (`/zookeeper/config`: `server.N=...` lines and
     /// `version=...`; empty on a standalone server) and its Stat.
-    pub async fn get_config(&self) -> Result<(Bytes, Stat), Error> {
-        match self.send(Request::GetConfig { watch: false }).await? {
-            Response::Data { data, stat } => Ok((data, stat)),
-            _ => Err(Error::MarshallingError),
-        }
+    ///
+    /// # Errors
+    ///
+    /// `NoNode` on servers before 3.5; `NoAuth`; connection errors.
+    pub fn get_config(&self) -> Pending<(Bytes, Stat)> {
+        Pending::reply(
+            self.send(Request::GetConfig { watch: false }),
+            |reply| match reply? {
+                Response::Data { data, stat } => Ok((data, stat)),
+                other => Err(unexpected(other)),
+            },
+        )
     }
 
     /// Like [`get_config`](Client::get_config), leaving a watch on the configuration.
-    pub async fn get_config_watched(&self) -> Result<(Bytes, Stat, OneshotWatch), Error> {
-        match self
-            .execute_watched(Request::GetConfig { watch: true })
-            .await?
-        {
-            (Response::Data { data, stat }, Some(watch)) => Ok((data, stat, watch)),
-            _ => Err(Error::MarshallingError),
-        }
+    ///
+    /// # Errors
+    ///
+    /// As [`get_config`](Client::get_config); no watch is left on an error.
+    pub fn get_config_watched(&self) -> Pending<(Bytes, Stat, OneshotWatch)> {
+        let reply = self.send_watched(Request::GetConfig { watch: true });
+        Pending::steps(async move {
+            match reply.await? {
+                (Response::Data { data, stat }, Some(watch)) => Ok((data, stat, watch)),
+                (other, _) => Err(unexpected(other)),
+            }
+        })
     }
 
     /// Changes the ensemble membership (servers with `reconfigEnabled=true`; needs the rights
     /// to do so). `joining` and `leaving` are comma-separated server specs and ids for an
     /// incremental change; `new_members` replaces the membership; `from_config` applies it only
     /// if the current configuration version matches. Returns the new configuration.
-    pub async fn reconfig(
+    ///
+    /// # Errors
+    ///
+    /// `ReconfigDisabled`, `NoAuth`, `BadArguments`, `NewConfigNoQuorum`,
+    /// `ReconfigInProgress`, `BadVersion` (`from_config` did not match); connection errors.
+    pub fn reconfig(
         &self,
         joining: Option<&str>,
         leaving: Option<&str>,
         new_members: Option<&str>,
         from_config: Option<i64>,
-    ) -> Result<(Bytes, Stat), Error> {
+    ) -> Pending<(Bytes, Stat)> {
         let request = Request::Reconfig {
             joining: joining.map(str::to_owned),
             leaving: leaving.map(str::to_owned),
             new_members: new_members.map(str::to_owned),
             from_config,
         };
-        match self.send(request).await? {
+        Pending::reply(self.send(request), |reply| match reply? {
             Response::Data { data, stat } => Ok((data, stat)),
-            _ => Err(Error::MarshallingError),
-        }
+            other => Err(unexpected(other)),
+        })
     }
 
     /// Sends a four-letter word (`ruok`, `srvr`, `mntr`, `conf`, ...) to the server of the

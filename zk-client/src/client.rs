@@ -11,6 +11,7 @@ use zk_proto::{
 };
 
 use crate::driver::Driver;
+use crate::pending::Pending;
 use crate::runtime::{Runtime, TransportLayer};
 use crate::shared::{Reply, Shared, WatchWanted};
 use crate::state::StateStream;
@@ -122,20 +123,21 @@ impl Client {
             .map(|timeout| self.shared.runtime.now() + timeout)
     }
 
-    /// Submits any request and waits for its outcome: the low-level door to every operation.
-    pub async fn execute(&self, request: Request) -> Result<Response, Error> {
-        let submitted = self.shared.submit(
-            request,
-            self.deadline(),
-            WatchWanted::No,
-            self.bound_session,
-        )?;
-        wait(submitted.reply).await.map(|(response, _)| response)
+    /// Submits any request: the low-level door to every operation. The request is submitted
+    /// now, in call order; the returned future waits for its outcome.
+    ///
+    /// # Errors
+    ///
+    /// The server's error for the request, or the client's: `ConnectionLoss` (a write's
+    /// outcome is then unknown), `RequestTimeout`, `SessionExpired`, `Closed`, or an invalid
+    /// argument found before sending.
+    pub fn execute(&self, request: Request) -> Pending<Response> {
+        Pending::reply(self.send(request), |reply| reply)
     }
 
     /// Submits `request` now and returns a future of its outcome that holds nothing but the
-    /// reply slot. Every operation goes through it, so that their futures stay small (the
-    /// request is not kept in the future until its first poll, as an `async fn` argument is).
+    /// reply slot. Every operation goes through it, so that their futures stay small and
+    /// requests go out in call order.
     pub(crate) fn send(&self, request: Request) -> Sent {
         Sent(
             self.shared
@@ -150,55 +152,79 @@ impl Client {
         )
     }
 
-    /// Submits a request that leaves a one-shot watch.
-    pub(crate) async fn execute_watched(
+    /// Submits a request that leaves a one-shot watch; the future yields the reply and the
+    /// watch, if the server set one.
+    pub(crate) fn send_watched(
         &self,
         request: Request,
-    ) -> Result<(Response, Option<OneshotWatch>), Error> {
+    ) -> impl Future<Output = Result<(Response, Option<OneshotWatch>), Error>> + Send + use<> {
         let submitted = self.shared.submit(
             request,
             self.deadline(),
             WatchWanted::OneShot,
             self.bound_session,
-        )?;
-        let claim = WatchClaim::new(&self.shared, submitted.id);
-        let rx = submitted.watch;
-        let (response, watch) = wait(submitted.reply).await?;
-        claim.disarm();
-        let watch = match (watch, rx) {
-            (Some(id), Some(rx)) => Some(OneshotWatch::new(self.shared.clone(), id, rx)),
-            _ => None,
-        };
-        Ok((response, watch))
+        );
+        let shared = self.shared.clone();
+        let claim = submitted
+            .as_ref()
+            .ok()
+            .map(|submitted| WatchClaim::new(&shared, submitted.id));
+        async move {
+            let submitted = submitted?;
+            let rx = submitted.watch;
+            let (response, watch) = wait(submitted.reply).await?;
+            if let Some(claim) = claim {
+                claim.disarm();
+            }
+            let watch = match (watch, rx) {
+                (Some(id), Some(rx)) => Some(OneshotWatch::new(shared, id, rx)),
+                _ => None,
+            };
+            Ok((response, watch))
+        }
     }
 
     /// Submits a request that leaves a persistent watch.
-    pub(crate) async fn execute_persistent(&self, request: Request) -> Result<WatchStream, Error> {
+    pub(crate) fn send_persistent(&self, request: Request) -> Pending<WatchStream> {
         let submitted = self.shared.submit(
             request,
             self.deadline(),
             WatchWanted::Persistent,
             self.bound_session,
-        )?;
-        let claim = WatchClaim::new(&self.shared, submitted.id);
-        let rx = submitted.watch;
-        let (_, watch) = wait(submitted.reply).await?;
-        claim.disarm();
-        match (watch, rx) {
-            (Some(id), Some(rx)) => Ok(WatchStream::new(self.shared.clone(), id, rx)),
-            _ => Err(Error::SystemError),
-        }
+        );
+        let shared = self.shared.clone();
+        let claim = submitted
+            .as_ref()
+            .ok()
+            .map(|submitted| WatchClaim::new(&shared, submitted.id));
+        Pending::steps(async move {
+            let submitted = submitted?;
+            let rx = submitted.watch;
+            let (_, watch) = wait(submitted.reply).await?;
+            if let Some(claim) = claim {
+                claim.disarm();
+            }
+            match (watch, rx) {
+                (Some(id), Some(rx)) => Ok(WatchStream::new(shared, id, rx)),
+                _ => Err(Error::SystemError),
+            }
+        })
     }
 
     /// Adds a credential to this session, now and after every reconnect; completes when the
     /// server has accepted it. A rejected credential ends the session with
     /// [`SessionState::AuthFailed`].
-    pub async fn add_auth(&self, scheme: &str, credential: impl Into<Bytes>) -> Result<(), Error> {
+    ///
+    /// # Errors
+    ///
+    /// `AuthFailed` if the server rejects it; `InvalidArgument` for an empty scheme; `Closed`,
+    /// `SessionExpired` or `RequestTimeout` if it could not be delivered.
+    pub fn add_auth(&self, scheme: &str, credential: impl Into<Bytes>) -> Pending<()> {
         let credential = credential.into();
         let rx = self
             .shared
-            .command(|session, now| session.add_auth(scheme, credential, now))?;
-        wait(rx).await.map(|_| ())
+            .command(|session, now| session.add_auth(scheme, credential, now));
+        Pending::reply(Sent(rx.map_err(Some)), |reply| reply.map(|_| ()))
     }
 
     /// How many watchers this client holds that have not ended: one-shot watches that have
@@ -338,16 +364,16 @@ impl Client {
 /// The watcher a watched read asked for, until the caller holds its handle: if the read's
 /// future is dropped after the reply arrived but before the caller saw it, nothing else would
 /// remove the watcher. (Dropped before the reply, the driver removes it when the reply comes.)
-struct WatchClaim<'a> {
-    shared: &'a Arc<Shared>,
+struct WatchClaim {
+    shared: Arc<Shared>,
     watch: WatchId,
     armed: bool,
 }
 
-impl<'a> WatchClaim<'a> {
-    fn new(shared: &'a Arc<Shared>, request: RequestId) -> Self {
+impl WatchClaim {
+    fn new(shared: &Arc<Shared>, request: RequestId) -> Self {
         WatchClaim {
-            shared,
+            shared: shared.clone(),
             watch: WatchId::from(request),
             armed: true,
         }
@@ -359,7 +385,7 @@ impl<'a> WatchClaim<'a> {
     }
 }
 
-impl Drop for WatchClaim<'_> {
+impl Drop for WatchClaim {
     fn drop(&mut self) {
         if self.armed {
             self.shared.drop_watch(self.watch);

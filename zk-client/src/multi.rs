@@ -8,6 +8,7 @@ use zk_proto::{
 };
 
 use crate::client::Client;
+use crate::pending::{Pending, unexpected};
 
 /// A failed transaction: nothing was applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,29 +122,39 @@ impl Transaction {
         self.ops.is_empty()
     }
 
-    /// Runs the transaction. On success, one result per operation, in order.
-    pub async fn commit(self) -> Result<Vec<MultiResult>, TransactionError> {
-        let response = self.client.send(Request::Multi(self.ops)).await;
-        match response {
-            Ok(Response::Multi(results)) => match first_error(&results) {
-                None => Ok(results),
-                Some((index, error)) => Err(TransactionError {
-                    error: error.clone(),
-                    failed_op: Some(index),
-                    results,
+    /// Runs the transaction: submitted now (in call order with the client's other requests).
+    /// On success, one result per operation, in order.
+    ///
+    /// # Errors
+    ///
+    /// A [`TransactionError`] saying which operation failed and why (`NoNode`, `NodeExists`,
+    /// `BadVersion`, `NotEmpty`, `NoAuth`, ...), with every operation's result; nothing was
+    /// applied. Or a connection error (`failed_op` is `None`): after `ConnectionLoss` the
+    /// outcome is unknown, as for any write.
+    pub fn commit(self) -> Pending<Vec<MultiResult>, TransactionError> {
+        Pending::reply(
+            self.client.send(Request::Multi(self.ops)),
+            |reply| match reply {
+                Ok(Response::Multi(results)) => match first_error(&results) {
+                    None => Ok(results),
+                    Some((index, error)) => Err(TransactionError {
+                        error: error.clone(),
+                        failed_op: Some(index),
+                        results,
+                    }),
+                },
+                Ok(_) => Err(TransactionError {
+                    error: Error::MarshallingError,
+                    failed_op: None,
+                    results: Vec::new(),
+                }),
+                Err(error) => Err(TransactionError {
+                    error,
+                    failed_op: None,
+                    results: Vec::new(),
                 }),
             },
-            Ok(_) => Err(TransactionError {
-                error: Error::MarshallingError,
-                failed_op: None,
-                results: Vec::new(),
-            }),
-            Err(error) => Err(TransactionError {
-                error,
-                failed_op: None,
-                results: Vec::new(),
-            }),
-        }
+        )
     }
 }
 
@@ -158,10 +169,15 @@ impl Client {
 
     /// Runs several reads in one round trip (multiRead, 3.6+). Not atomic: each read succeeds
     /// or fails on its own. No watches are set.
-    pub async fn multi_read(&self, ops: Vec<ReadOp>) -> Result<Vec<ReadResult>, Error> {
-        match self.send(Request::MultiRead(ops)).await? {
+    ///
+    /// # Errors
+    ///
+    /// `Unimplemented` before 3.6; connection errors. A failed read is an error in its own
+    /// result, not of the call.
+    pub fn multi_read(&self, ops: Vec<ReadOp>) -> Pending<Vec<ReadResult>> {
+        Pending::reply(self.send(Request::MultiRead(ops)), |reply| match reply? {
             Response::MultiRead(results) => Ok(results),
-            _ => Err(Error::MarshallingError),
-        }
+            other => Err(unexpected(other)),
+        })
     }
 }

@@ -5,7 +5,9 @@ use zk_proto::{
     Acl, AddWatchMode, ClientInfo, CreateMode, Error, Request, Response, Stat, WatcherType,
 };
 
-use crate::client::Client;
+use crate::client::{Client, Sent};
+use crate::pending::{Pending, unexpected};
+use crate::runtime::BoxFuture;
 use crate::watch::{OneshotWatch, WatchStream};
 
 /// Options of a create: mode, ACL and whether to create missing parents.
@@ -64,14 +66,18 @@ pub(crate) fn join(parent: &str, child: &str) -> String {
     }
 }
 
-fn unexpected(response: Response) -> Error {
-    tracing::error!(?response, "reply does not match its request");
-    Error::MarshallingError
-}
-
 impl Client {
     /// Creates a persistent node with the default ACL; returns its path.
-    pub async fn create(&self, path: &str, data: impl Into<Bytes>) -> Result<String, Error> {
+    ///
+    /// Like every operation, the request is submitted when this is called (requests run in
+    /// call order); the returned [`Pending`] waits for the reply.
+    ///
+    /// # Errors
+    ///
+    /// `NodeExists`, `NoNode` (no parent), `NoChildrenForEphemerals`, `NoAuth`, `InvalidACL`;
+    /// an invalid path or oversized data before anything is sent; `ConnectionLoss` (the node
+    /// may or may not have been created), `RequestTimeout`, `SessionExpired`, `Closed`.
+    pub fn create(&self, path: &str, data: impl Into<Bytes>) -> Pending<String> {
         let request = Request::Create {
             path: path.to_owned(),
             data: data.into(),
@@ -79,216 +85,315 @@ impl Client {
             mode: CreateMode::Persistent,
             with_stat: false,
         };
-        match self.send(request).await? {
+        Pending::reply(self.send(request), |reply| match reply? {
             Response::Created { path, .. } => Ok(path),
             other => Err(unexpected(other)),
-        }
+        })
     }
 
     /// Creates a node with `options`; returns its path (with the sequence suffix, if any).
-    pub async fn create_with(
+    ///
+    /// # Errors
+    ///
+    /// As [`create`](Client::create); with `make_parents`, also the errors of creating the
+    /// parents (`NoNode` cannot happen then, unless a parent is deleted meanwhile).
+    pub fn create_with(
         &self,
         path: &str,
         data: impl Into<Bytes>,
         options: &CreateOptions,
-    ) -> Result<String, Error> {
-        self.create_inner(path, data.into(), options, false)
-            .await
-            .map(|(path, _)| path)
+    ) -> Pending<String> {
+        match self.create_inner(path, data.into(), options, false) {
+            Created::Reply(sent) => Pending::reply(sent, |reply| match reply? {
+                Response::Created { path, .. } => Ok(path),
+                other => Err(unexpected(other)),
+            }),
+            Created::Steps(steps) => Pending::steps(async move { Ok(steps.await?.0) }),
+        }
     }
 
     /// Creates a node with `options`; returns its path and Stat (create2, 3.5+).
-    pub async fn create_with_stat(
+    ///
+    /// # Errors
+    ///
+    /// As [`create_with`](Client::create_with); `Unimplemented` before 3.5.
+    pub fn create_with_stat(
         &self,
         path: &str,
         data: impl Into<Bytes>,
         options: &CreateOptions,
-    ) -> Result<(String, Stat), Error> {
-        let (path, stat) = self.create_inner(path, data.into(), options, true).await?;
-        Ok((path, stat.ok_or(Error::MarshallingError)?))
+    ) -> Pending<(String, Stat)> {
+        match self.create_inner(path, data.into(), options, true) {
+            Created::Reply(sent) => Pending::reply(sent, |reply| match reply? {
+                Response::Created {
+                    path,
+                    stat: Some(stat),
+                } => Ok((path, stat)),
+                other => Err(unexpected(other)),
+            }),
+            Created::Steps(steps) => Pending::steps(async move {
+                let (path, stat) = steps.await?;
+                Ok((path, stat.ok_or(Error::MarshallingError)?))
+            }),
+        }
     }
 
-    async fn create_inner(
+    /// Submits the create; with `make_parents`, a composed operation that creates the
+    /// missing parents and tries again when the first attempt finds no parent.
+    fn create_inner(
         &self,
         path: &str,
         data: Bytes,
         options: &CreateOptions,
         with_stat: bool,
-    ) -> Result<(String, Option<Stat>), Error> {
-        // The ACL is copied once per attempt (the request owns it). The retry with parents is
-        // boxed, so that the future of the common case stays small.
-        let acl = || {
-            options
-                .acl
-                .as_deref()
-                .unwrap_or(self.default_acl())
-                .to_vec()
-        };
-        let request = |data: Bytes| Request::Create {
-            path: path.to_owned(),
+    ) -> Created {
+        let acl = options
+            .acl
+            .clone()
+            .unwrap_or_else(|| self.default_acl().to_vec());
+        let request = |data: Bytes, acl: Vec<Acl>, path: String| Request::Create {
+            path,
             data,
-            acl: acl(),
+            acl,
             mode: options.mode,
             with_stat,
         };
-        let response = if options.make_parents {
-            let retry = data.clone();
-            match self.send(request(data)).await {
+        if !options.make_parents {
+            return Created::Reply(self.send(request(data, acl, path.to_owned())));
+        }
+        let first = self.send(request(data.clone(), acl.clone(), path.to_owned()));
+        let client = self.clone();
+        let path = path.to_owned();
+        let mode = options.mode;
+        Created::Steps(Box::pin(async move {
+            let response = match first.await {
                 Err(Error::NoNode) => {
-                    Box::pin(async {
-                        self.ensure_path_with_acl(parent_of(path), &acl()).await?;
-                        self.send(request(retry)).await
-                    })
-                    .await?
+                    client.ensure_path_with_acl(parent_of(&path), &acl).await?;
+                    let retry = Request::Create {
+                        path,
+                        data,
+                        acl,
+                        mode,
+                        with_stat,
+                    };
+                    client.send(retry).await?
                 }
                 other => other?,
+            };
+            match response {
+                Response::Created { path, stat } => Ok((path, stat)),
+                other => Err(unexpected(other)),
             }
-        } else {
-            self.send(request(data)).await?
-        };
-        match response {
-            Response::Created { path, stat } => Ok((path, stat)),
-            other => Err(unexpected(other)),
-        }
+        }))
     }
 
     /// Creates `path` and every missing ancestor as persistent nodes with the default ACL.
     /// Nodes that already exist are fine.
-    pub async fn ensure_path(&self, path: &str) -> Result<(), Error> {
+    ///
+    /// # Errors
+    ///
+    /// An invalid path; `NoAuth`, `InvalidACL`, `NoChildrenForEphemerals` from a create;
+    /// connection errors (`ConnectionLoss`, `RequestTimeout`, `SessionExpired`, `Closed`),
+    /// after which some ancestors may exist.
+    pub fn ensure_path(&self, path: &str) -> Pending<()> {
         let acl = self.default_acl().to_vec();
-        self.ensure_path_with_acl(path, &acl).await
+        self.ensure_path_with_acl(path, &acl)
     }
 
     /// [`ensure_path`](Client::ensure_path) with an explicit ACL for the nodes it creates.
-    pub async fn ensure_path_with_acl(&self, path: &str, acl: &[Acl]) -> Result<(), Error> {
-        zk_proto::path::validate_path(path, false)?;
-        if path == "/" || self.exists(path).await?.is_some() {
-            return Ok(());
+    ///
+    /// # Errors
+    ///
+    /// As [`ensure_path`](Client::ensure_path).
+    pub fn ensure_path_with_acl(&self, path: &str, acl: &[Acl]) -> Pending<()> {
+        if let Err(err) = zk_proto::path::validate_path(path, false) {
+            return Pending::steps(std::future::ready(Err(err)));
         }
-        // Walk down from the root, creating what is missing.
-        let mut current = String::new();
-        for component in path.split('/').filter(|c| !c.is_empty()) {
-            current.push('/');
-            current.push_str(component);
-            let request = Request::Create {
-                path: current.clone(),
-                data: Bytes::new(),
-                acl: acl.to_vec(),
-                mode: CreateMode::Persistent,
-                with_stat: false,
-            };
-            match self.send(request).await {
-                Ok(_) | Err(Error::NodeExists) => {}
-                Err(err) => return Err(err),
+        if path == "/" {
+            return Pending::steps(std::future::ready(Ok(())));
+        }
+        let exists = self.exists(path);
+        let client = self.clone();
+        let path = path.to_owned();
+        let acl = acl.to_vec();
+        Pending::steps(async move {
+            if exists.await?.is_some() {
+                return Ok(());
             }
-        }
-        Ok(())
+            // Walk down from the root, creating what is missing.
+            let mut current = String::new();
+            for component in path.split('/').filter(|c| !c.is_empty()) {
+                current.push('/');
+                current.push_str(component);
+                let request = Request::Create {
+                    path: current.clone(),
+                    data: Bytes::new(),
+                    acl: acl.clone(),
+                    mode: CreateMode::Persistent,
+                    with_stat: false,
+                };
+                match client.send(request).await {
+                    Ok(_) | Err(Error::NodeExists) => {}
+                    Err(err) => return Err(err),
+                }
+            }
+            Ok(())
+        })
     }
 
     /// Deletes a node; `version` must match its data version if given.
-    pub async fn delete(&self, path: &str, version: Option<i32>) -> Result<(), Error> {
-        self.send(Request::Delete {
+    ///
+    /// # Errors
+    ///
+    /// `NoNode`, `BadVersion`, `NotEmpty`, `NoAuth`; connection errors (`ConnectionLoss`: the
+    /// node may or may not have been deleted).
+    pub fn delete(&self, path: &str, version: Option<i32>) -> Pending<()> {
+        let request = Request::Delete {
             path: path.to_owned(),
             version,
-        })
-        .await
-        .map(|_| ())
+        };
+        Pending::reply(self.send(request), |reply| reply.map(|_| ()))
     }
 
     /// Deletes a node and everything below it, deepest first. Not atomic: nodes created
     /// concurrently may make it fail with `NotEmpty`; nodes already gone are fine.
-    pub async fn delete_recursive(&self, path: &str) -> Result<(), Error> {
-        zk_proto::path::validate_path(path, false)?;
-        // Depth-first: collect the whole subtree, then delete leaves before their parents.
-        let mut order = Vec::new();
-        let mut stack = vec![path.to_owned()];
-        while let Some(node) = stack.pop() {
-            match self.get_children(&node).await {
-                Ok(children) => {
-                    for child in children {
-                        stack.push(join(&node, &child));
+    ///
+    /// # Errors
+    ///
+    /// An invalid path; `NotEmpty` (a child appeared meanwhile), `NoAuth`; connection
+    /// errors, after which part of the subtree may be gone.
+    pub fn delete_recursive(&self, path: &str) -> Pending<()> {
+        if let Err(err) = zk_proto::path::validate_path(path, false) {
+            return Pending::steps(std::future::ready(Err(err)));
+        }
+        let first = self.get_children(path);
+        let client = self.clone();
+        let path = path.to_owned();
+        Pending::steps(async move {
+            // Depth-first: collect the whole subtree, then delete leaves before their parents.
+            let mut order = Vec::new();
+            let mut stack = vec![(path, Some(first))];
+            while let Some((node, listing)) = stack.pop() {
+                let listing = listing.unwrap_or_else(|| client.get_children(&node));
+                match listing.await {
+                    Ok(children) => {
+                        for child in children {
+                            stack.push((join(&node, &child), None));
+                        }
+                        order.push(node);
                     }
-                    order.push(node);
+                    Err(Error::NoNode) => {}
+                    Err(err) => return Err(err),
                 }
-                Err(Error::NoNode) => {}
-                Err(err) => return Err(err),
             }
-        }
-        for node in order.iter().rev() {
-            if node == "/" {
-                continue;
+            for node in order.iter().rev() {
+                if node == "/" {
+                    continue;
+                }
+                match client.delete(node, None).await {
+                    Ok(()) | Err(Error::NoNode) => {}
+                    Err(err) => return Err(err),
+                }
             }
-            match self.delete(node, None).await {
-                Ok(()) | Err(Error::NoNode) => {}
-                Err(err) => return Err(err),
-            }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The node's Stat, or `None` if it does not exist.
-    pub async fn exists(&self, path: &str) -> Result<Option<Stat>, Error> {
-        match self.send(Request::exists(path)).await? {
+    ///
+    /// # Errors
+    ///
+    /// An invalid path; connection errors (`ConnectionLoss`, `RequestTimeout`,
+    /// `SessionExpired`, `Closed`).
+    pub fn exists(&self, path: &str) -> Pending<Option<Stat>> {
+        Pending::reply(self.send(Request::exists(path)), |reply| match reply? {
             Response::Exists(stat) => Ok(stat),
             other => Err(unexpected(other)),
-        }
+        })
     }
 
     /// Like [`exists`](Client::exists), leaving a watch: it fires on creation if the node is
     /// missing, else on data change or deletion.
-    pub async fn exists_watched(&self, path: &str) -> Result<(Option<Stat>, OneshotWatch), Error> {
+    ///
+    /// # Errors
+    ///
+    /// As [`exists`](Client::exists); no watch is left on an error.
+    pub fn exists_watched(&self, path: &str) -> Pending<(Option<Stat>, OneshotWatch)> {
         let request = Request::Exists {
             path: path.to_owned(),
             watch: true,
         };
-        match self.execute_watched(request).await? {
-            (Response::Exists(stat), Some(watch)) => Ok((stat, watch)),
-            (other, _) => Err(unexpected(other)),
-        }
+        let reply = self.send_watched(request);
+        Pending::steps(async move {
+            match reply.await? {
+                (Response::Exists(stat), Some(watch)) => Ok((stat, watch)),
+                (other, _) => Err(unexpected(other)),
+            }
+        })
     }
 
     /// The node's data (a zero-copy slice of the reply) and Stat.
-    pub async fn get_data(&self, path: &str) -> Result<(Bytes, Stat), Error> {
-        match self.send(Request::get_data(path)).await? {
+    ///
+    /// # Errors
+    ///
+    /// `NoNode`, `NoAuth`; an invalid path; connection errors.
+    pub fn get_data(&self, path: &str) -> Pending<(Bytes, Stat)> {
+        Pending::reply(self.send(Request::get_data(path)), |reply| match reply? {
             Response::Data { data, stat } => Ok((data, stat)),
             other => Err(unexpected(other)),
-        }
+        })
     }
 
     /// Like [`get_data`](Client::get_data), leaving a watch that fires on data change or
     /// deletion. A missing node fails with `NoNode` and leaves no watch.
-    pub async fn get_data_watched(&self, path: &str) -> Result<(Bytes, Stat, OneshotWatch), Error> {
+    ///
+    /// # Errors
+    ///
+    /// As [`get_data`](Client::get_data); no watch is left on an error.
+    pub fn get_data_watched(&self, path: &str) -> Pending<(Bytes, Stat, OneshotWatch)> {
         let request = Request::GetData {
             path: path.to_owned(),
             watch: true,
         };
-        match self.execute_watched(request).await? {
-            (Response::Data { data, stat }, Some(watch)) => Ok((data, stat, watch)),
-            (other, _) => Err(unexpected(other)),
-        }
+        let reply = self.send_watched(request);
+        Pending::steps(async move {
+            match reply.await? {
+                (Response::Data { data, stat }, Some(watch)) => Ok((data, stat, watch)),
+                (other, _) => Err(unexpected(other)),
+            }
+        })
     }
 
     /// Sets the node's data; `version` must match its data version if given. Returns the new
     /// Stat.
-    pub async fn set_data(
+    ///
+    /// # Errors
+    ///
+    /// `NoNode`, `BadVersion`, `NoAuth`; an invalid path or oversized data before sending;
+    /// connection errors (`ConnectionLoss`: the write may or may not have been applied).
+    pub fn set_data(
         &self,
         path: &str,
         data: impl Into<Bytes>,
         version: Option<i32>,
-    ) -> Result<Stat, Error> {
+    ) -> Pending<Stat> {
         let request = Request::SetData {
             path: path.to_owned(),
             data: data.into(),
             version,
         };
-        match self.send(request).await? {
+        Pending::reply(self.send(request), |reply| match reply? {
             Response::Stat(stat) => Ok(stat),
             other => Err(unexpected(other)),
-        }
+        })
     }
 
     /// The names of the node's children, in no particular order.
-    pub async fn get_children(&self, path: &str) -> Result<Vec<String>, Error> {
+    ///
+    /// # Errors
+    ///
+    /// `NoNode`, `NoAuth`; an invalid path; connection errors.
+    pub fn get_children(&self, path: &str) -> Pending<Vec<String>> {
         // Sent as getChildren2, its Stat dropped: ZooKeeper 3.6+ serves getChildren2 replies
         // from a cache of serialized responses (plain getChildren is rebuilt every time), which
         // for a large listing halves the server's work and the wait.
@@ -297,157 +402,195 @@ impl Client {
             watch: false,
             with_stat: true,
         };
-        match self.send(request).await? {
+        Pending::reply(self.send(request), |reply| match reply? {
             Response::Children { children, .. } => Ok(children),
             other => Err(unexpected(other)),
-        }
+        })
     }
 
     /// The names of the node's children and the node's Stat (getChildren2).
-    pub async fn get_children_with_stat(&self, path: &str) -> Result<(Vec<String>, Stat), Error> {
+    ///
+    /// # Errors
+    ///
+    /// As [`get_children`](Client::get_children).
+    pub fn get_children_with_stat(&self, path: &str) -> Pending<(Vec<String>, Stat)> {
         let request = Request::GetChildren {
             path: path.to_owned(),
             watch: false,
             with_stat: true,
         };
-        match self.send(request).await? {
+        Pending::reply(self.send(request), |reply| match reply? {
             Response::Children {
                 children,
                 stat: Some(stat),
             } => Ok((children, stat)),
             other => Err(unexpected(other)),
-        }
+        })
     }
 
     /// The children and Stat, leaving a watch that fires when the child list changes or the
     /// node is deleted.
-    pub async fn get_children_watched(
-        &self,
-        path: &str,
-    ) -> Result<(Vec<String>, Stat, OneshotWatch), Error> {
+    ///
+    /// # Errors
+    ///
+    /// As [`get_children`](Client::get_children); no watch is left on an error.
+    pub fn get_children_watched(&self, path: &str) -> Pending<(Vec<String>, Stat, OneshotWatch)> {
         let request = Request::GetChildren {
             path: path.to_owned(),
             watch: true,
             with_stat: true,
         };
-        match self.execute_watched(request).await? {
-            (
-                Response::Children {
-                    children,
-                    stat: Some(stat),
-                },
-                Some(watch),
-            ) => Ok((children, stat, watch)),
-            (other, _) => Err(unexpected(other)),
-        }
+        let reply = self.send_watched(request);
+        Pending::steps(async move {
+            match reply.await? {
+                (
+                    Response::Children {
+                        children,
+                        stat: Some(stat),
+                    },
+                    Some(watch),
+                ) => Ok((children, stat, watch)),
+                (other, _) => Err(unexpected(other)),
+            }
+        })
     }
 
     /// The number of descendants of the node, excluding itself (3.6+).
-    pub async fn count_descendants(&self, path: &str) -> Result<i32, Error> {
+    ///
+    /// # Errors
+    ///
+    /// `NoNode`, `NoAuth`; `Unimplemented` before 3.6; connection errors.
+    pub fn count_descendants(&self, path: &str) -> Pending<i32> {
         let request = Request::CountDescendants {
             path: path.to_owned(),
         };
-        match self.send(request).await? {
+        Pending::reply(self.send(request), |reply| match reply? {
             Response::Count(n) => Ok(n),
             other => Err(unexpected(other)),
-        }
+        })
     }
 
     /// This session's ephemeral nodes whose path starts with `prefix` ("" or "/" for all), as
     /// client paths (3.6+).
-    pub async fn get_ephemerals(&self, prefix: &str) -> Result<Vec<String>, Error> {
+    ///
+    /// # Errors
+    ///
+    /// `Unimplemented` before 3.6; connection errors.
+    pub fn get_ephemerals(&self, prefix: &str) -> Pending<Vec<String>> {
         let request = Request::GetEphemerals {
             prefix: prefix.to_owned(),
         };
-        match self.send(request).await? {
+        Pending::reply(self.send(request), |reply| match reply? {
             Response::Ephemerals(paths) => Ok(paths),
             other => Err(unexpected(other)),
-        }
+        })
     }
 
     /// The node's ACL and Stat.
-    pub async fn get_acl(&self, path: &str) -> Result<(Vec<Acl>, Stat), Error> {
+    ///
+    /// # Errors
+    ///
+    /// `NoNode`, `NoAuth`; an invalid path; connection errors.
+    pub fn get_acl(&self, path: &str) -> Pending<(Vec<Acl>, Stat)> {
         let request = Request::GetAcl {
             path: path.to_owned(),
         };
-        match self.send(request).await? {
+        Pending::reply(self.send(request), |reply| match reply? {
             Response::Acl { acl, stat } => Ok((acl, stat)),
             other => Err(unexpected(other)),
-        }
+        })
     }
 
     /// Sets the node's ACL; `version` must match its ACL version (aversion) if given.
-    pub async fn set_acl(
-        &self,
-        path: &str,
-        acl: Vec<Acl>,
-        version: Option<i32>,
-    ) -> Result<Stat, Error> {
+    ///
+    /// # Errors
+    ///
+    /// `NoNode`, `BadVersion`, `NoAuth`, `InvalidACL`; connection errors.
+    pub fn set_acl(&self, path: &str, acl: Vec<Acl>, version: Option<i32>) -> Pending<Stat> {
         let request = Request::SetAcl {
             path: path.to_owned(),
             acl,
             version,
         };
-        match self.send(request).await? {
+        Pending::reply(self.send(request), |reply| match reply? {
             Response::Stat(stat) => Ok(stat),
             other => Err(unexpected(other)),
-        }
+        })
     }
 
     /// Brings the connected server up to date with the leader for `path`, so that a following
     /// read sees every write committed before the sync.
-    pub async fn sync(&self, path: &str) -> Result<(), Error> {
-        self.send(Request::Sync {
+    ///
+    /// # Errors
+    ///
+    /// An invalid path; connection errors.
+    pub fn sync(&self, path: &str) -> Pending<()> {
+        let request = Request::Sync {
             path: path.to_owned(),
-        })
-        .await
-        .map(|_| ())
+        };
+        Pending::reply(self.send(request), |reply| reply.map(|_| ()))
     }
 
     /// Adds a persistent watch (every change of the node and its child list) or a persistent
     /// recursive one (creation, data change and deletion of the node and every descendant),
     /// 3.6+. The node need not exist.
-    pub async fn add_watch(&self, path: &str, mode: AddWatchMode) -> Result<WatchStream, Error> {
-        self.execute_persistent(Request::AddWatch {
+    ///
+    /// # Errors
+    ///
+    /// `NoAuth`; an invalid path; `Unimplemented` before 3.6; `InvalidArgument` for both kinds
+    /// on one path before 3.9; connection errors.
+    pub fn add_watch(&self, path: &str, mode: AddWatchMode) -> Pending<WatchStream> {
+        self.send_persistent(Request::AddWatch {
             path: path.to_owned(),
             mode,
         })
-        .await
     }
 
     /// Removes every watch of `watcher_type` on `path`, on the server and locally; the local
     /// watchers end with `Removed` (3.5+).
-    pub async fn remove_all_watches(
-        &self,
-        path: &str,
-        watcher_type: WatcherType,
-    ) -> Result<(), Error> {
-        self.send(Request::RemoveAllWatches {
+    ///
+    /// # Errors
+    ///
+    /// `NoWatcher` if there was none; connection errors.
+    pub fn remove_all_watches(&self, path: &str, watcher_type: WatcherType) -> Pending<()> {
+        let request = Request::RemoveAllWatches {
             path: path.to_owned(),
             watcher_type,
-        })
-        .await
-        .map(|_| ())
+        };
+        Pending::reply(self.send(request), |reply| reply.map(|_| ()))
     }
 
     /// Whether this connection holds a watch of `watcher_type` on `path` on the server; fails
     /// with `NoWatcher` if not (3.5+).
-    pub async fn check_watches(&self, path: &str, watcher_type: WatcherType) -> Result<(), Error> {
-        self.send(Request::CheckWatches {
+    ///
+    /// # Errors
+    ///
+    /// `NoWatcher`; connection errors.
+    pub fn check_watches(&self, path: &str, watcher_type: WatcherType) -> Pending<()> {
+        let request = Request::CheckWatches {
             path: path.to_owned(),
             watcher_type,
-        })
-        .await
-        .map(|_| ())
+        };
+        Pending::reply(self.send(request), |reply| reply.map(|_| ()))
     }
 
     /// The identities this connection is authenticated as (3.7+).
-    pub async fn who_am_i(&self) -> Result<Vec<ClientInfo>, Error> {
-        match self.send(Request::WhoAmI).await? {
+    ///
+    /// # Errors
+    ///
+    /// `Unimplemented` before 3.7; connection errors.
+    pub fn who_am_i(&self) -> Pending<Vec<ClientInfo>> {
+        Pending::reply(self.send(Request::WhoAmI), |reply| match reply? {
             Response::WhoAmI(ids) => Ok(ids),
             other => Err(unexpected(other)),
-        }
+        })
     }
+}
+
+/// A create as submitted: a single request, or a composed one that creates missing parents.
+enum Created {
+    Reply(Sent),
+    Steps(BoxFuture<'static, Result<(String, Option<Stat>), Error>>),
 }
 
 #[cfg(test)]

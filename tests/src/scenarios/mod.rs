@@ -32,7 +32,8 @@ pub use hostile::{
 };
 pub use operations::{
     operations_acl_and_auth, operations_admin, operations_children_and_counts,
-    operations_create_modes, operations_read_write_delete, operations_transactions_and_multi_read,
+    operations_create_modes, operations_read_write_delete, operations_run_in_call_order,
+    operations_transactions_and_multi_read,
 };
 pub use sessions::{
     partition_suspends_then_loses_then_recovers, read_only_mode_then_a_read_write_server,

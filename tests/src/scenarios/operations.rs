@@ -334,3 +334,37 @@ pub async fn operations_admin<A: Adapter>() {
     assert_eq!(client.state(), zk_client::SessionState::Connected);
     client.close().await;
 }
+
+/// Requests run in call order, whatever order their futures are awaited in: each is submitted
+/// when the operation is called (ZooKeeper's FIFO order per session is the caller's order).
+pub async fn operations_run_in_call_order<A: Adapter>() {
+    let env = Env::new::<A>("call-order").await;
+    let client = env.client::<A>().await;
+    client.create("/n", "0").await.unwrap();
+
+    let first = client.set_data("/n", "first", None);
+    let second = client.set_data("/n", "second", None);
+    // Awaited in the opposite order of the calls.
+    let second = second.await.unwrap();
+    let first = first.await.unwrap();
+    assert_eq!((first.version, second.version), (1, 2));
+    assert!(first.mzxid < second.mzxid);
+    assert_eq!(client.get_data("/n").await.unwrap().0, "second");
+
+    // Versioned writes that only succeed in call order, one of them never polled before
+    // the other completes.
+    let third = client.set_data("/n", "third", Some(2));
+    let fourth = client.set_data("/n", "fourth", Some(3));
+    assert_eq!(fourth.await.unwrap().version, 4);
+    assert_eq!(third.await.unwrap().version, 3);
+
+    // A transaction and a read created in that order: the read sees the transaction.
+    let txn = client
+        .transaction()
+        .set_data("/n", "txn", None)
+        .create("/n/child", "", CreateMode::Persistent)
+        .commit();
+    let read = client.get_children("/n");
+    assert_eq!(read.await.unwrap(), ["child"]);
+    assert_eq!(txn.await.unwrap().len(), 2);
+}
