@@ -4,7 +4,9 @@
 //! Each scenario is an `async fn` generic over an [`Adapter`]: it asks the adapter for a client
 //! builder and is run by the adapter's executor. [`conformance_suite!`] turns the whole list
 //! into `#[test]` functions for one adapter, so a scenario that one adapter cannot run fails for
-//! that adapter instead of being skipped.
+//! that adapter instead of being skipped. [`hostile_suite!`] does the same for the
+//! hostile-server scenarios (a scripted misbehaving peer, no ZooKeeper), which run in a test
+//! binary of their own (`tests/hostile.rs`) because they measure the process's CPU time.
 
 mod env;
 pub mod scenarios;
@@ -22,6 +24,7 @@ macro_rules! conformance_suite {
             operations_acl_and_auth,
             operations_transactions_and_multi_read,
             operations_admin,
+            operations_run_in_call_order,
             errors_are_typed,
             watches_one_shot,
             watches_persistent_and_recursive,
@@ -38,6 +41,25 @@ macro_rules! conformance_suite {
             read_only_mode_then_a_read_write_server,
             partition_suspends_then_loses_then_recovers,
             ensemble_failover_keeps_the_session_and_watches,
+        );
+    };
+    (@each $adapter:ty; $($scenario:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $scenario() {
+                <$adapter as $crate::Adapter>::run($crate::scenarios::$scenario::<$adapter>());
+            }
+        )*
+    };
+}
+
+/// Declares one `#[test]` per hostile-server scenario for an adapter type. They need no
+/// ZooKeeper; run them in a test binary of their own so that their CPU measurements see only
+/// them.
+#[macro_export]
+macro_rules! hostile_suite {
+    ($adapter:ty) => {
+        $crate::conformance_suite!(@each $adapter;
             hostile_close_on_accept,
             hostile_stalled_handshake,
             hostile_oversized_connect_response,
@@ -60,13 +82,5 @@ macro_rules! conformance_suite {
             hostile_slow_drip,
             hostile_reconnect_storm,
         );
-    };
-    (@each $adapter:ty; $($scenario:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $scenario() {
-                <$adapter as $crate::Adapter>::run($crate::scenarios::$scenario::<$adapter>());
-            }
-        )*
     };
 }
