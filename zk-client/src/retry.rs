@@ -58,14 +58,28 @@ impl RetryPolicy {
 
     /// Whether `error` is worth another attempt.
     pub fn is_retryable(&self, error: &Error) -> bool {
-        match error {
+        RetryPolicy::is_transient(error)
+            || (self.retry_on_expiry && matches!(error, Error::SessionExpired))
+    }
+
+    /// Whether `error` says only that the connection or the server gave out (`ConnectionLoss`,
+    /// `OperationTimeout`, `RequestTimeout`, `Throttled`): the request's outcome is unknown and
+    /// the session may live on, so the same step may be tried again on the same session.
+    ///
+    /// `SessionExpired` is not transient: whatever was tied to the session (its ephemeral
+    /// nodes, its watches) is gone, so only a fresh attempt on a new session can succeed, and
+    /// only for a step that needs nothing of the old one. [`is_retryable`] adds it when
+    /// `retry_on_expiry` is on; zk-recipes uses this rule for every recipe step.
+    ///
+    /// [`is_retryable`]: RetryPolicy::is_retryable
+    pub fn is_transient(error: &Error) -> bool {
+        matches!(
+            error,
             Error::ConnectionLoss
-            | Error::OperationTimeout
-            | Error::RequestTimeout
-            | Error::Throttled => true,
-            Error::SessionExpired => self.retry_on_expiry,
-            _ => false,
-        }
+                | Error::OperationTimeout
+                | Error::RequestTimeout
+                | Error::Throttled
+        )
     }
 }
 
@@ -147,5 +161,8 @@ mod tests {
             ..RetryPolicy::default()
         };
         assert!(!strict.is_retryable(&Error::SessionExpired));
+        assert!(RetryPolicy::is_transient(&Error::Throttled));
+        assert!(!RetryPolicy::is_transient(&Error::SessionExpired));
+        assert!(!RetryPolicy::is_transient(&Error::Closed));
     }
 }

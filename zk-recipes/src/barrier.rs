@@ -7,10 +7,13 @@ use bytes::Bytes;
 use zk_client::{Client, CreateMode, CreateOptions, Error, EventType, RetryPolicy, WatchEvent};
 
 use crate::error::{RecipeError, Result};
+use crate::naming::hostname;
 use crate::naming::kazoo_uuid;
-use crate::watchers::plumbing::{
-    self, CleanupGuard, exists_watched, join, settled, until_ok, within,
-};
+use crate::support::detach::{CleanupGuard, exists_watched, settled};
+use crate::support::paths::join;
+use crate::support::retry::{retry, wait_connected};
+use crate::support::session::stopped_by;
+use crate::support::within;
 
 // ----- Barrier ----------------------------------------------------------------------------
 
@@ -97,7 +100,7 @@ impl Barrier {
     pub async fn wait(&self, timeout: Option<Duration>) -> Result<bool> {
         let cleared = within(&self.client, timeout, async {
             loop {
-                let (stat, watch) = until_ok(&self.client, || async {
+                let (stat, watch) = retry(&self.client, || async {
                     settled(exists_watched(&self.client, &self.path).await)
                 })
                 .await?;
@@ -105,7 +108,7 @@ impl Barrier {
                     return Ok(());
                 }
                 let event = watch.await;
-                if let Some(error) = plumbing::stopped_by(&event) {
+                if let Some(error) = stopped_by(&event) {
                     return Err(error.into());
                 }
                 // Deleted, changed, or the session was lost: look again.
@@ -124,13 +127,7 @@ impl Barrier {
 
 /// kazoo's default identifier: `<hostname>-<pid>` (kazoo uses the fully qualified name).
 fn default_identifier() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".to_owned());
-    format!("{host}-{}", std::process::id())
+    format!("{}-{}", hostname(), std::process::id())
 }
 
 /// A double barrier: kazoo's `DoubleBarrier`. [`enter`](DoubleBarrier::enter) blocks until
@@ -221,7 +218,7 @@ impl DoubleBarrier {
         let guard = CleanupGuard::new(&self.client, {
             let (client, path) = (self.client.clone(), self.create_path.clone());
             async move {
-                let _ = until_ok(&client, || client.delete(&path, None)).await;
+                let _ = retry(&client, || client.delete(&path, None)).await;
             }
         });
         let entered = within(&self.client, timeout, self.inner_enter()).await;
@@ -249,7 +246,7 @@ impl DoubleBarrier {
             .await?;
         self.create_own_node().await?;
         loop {
-            let (stat, watch) = until_ok(&self.client, || async {
+            let (stat, watch) = retry(&self.client, || async {
                 settled(exists_watched(&self.client, &ready).await)
             })
             .await?;
@@ -257,7 +254,7 @@ impl DoubleBarrier {
                 // Released already (kazoo would wait for a creation that already happened).
                 return Ok(());
             }
-            let children = until_ok(&self.client, || self.client.get_children(&self.path)).await?;
+            let children = retry(&self.client, || self.client.get_children(&self.path)).await?;
             if !children.contains(&self.node_name) {
                 // The session was lost while reading (the failed read was retried on the new
                 // session): the ephemeral node went with it. Be a member again.
@@ -265,11 +262,11 @@ impl DoubleBarrier {
                 continue;
             }
             if children.len() >= self.num_clients {
-                until_ok(&self.client, || self.client.ensure_path(&ready)).await?;
+                retry(&self.client, || self.client.ensure_path(&ready)).await?;
                 return Ok(());
             }
             let event = watch.await;
-            if let Some(error) = plumbing::stopped_by(&event) {
+            if let Some(error) = stopped_by(&event) {
                 return Err(error.into());
             }
             if let WatchEvent::Node(change) = &event {
@@ -280,7 +277,7 @@ impl DoubleBarrier {
             }
             if event == WatchEvent::SessionExpired {
                 // The ephemeral node went with the session: be a member again.
-                plumbing::wait_session(&self.client).await?;
+                wait_connected(&self.client).await?;
                 self.create_own_node().await?;
             }
         }
@@ -290,7 +287,7 @@ impl DoubleBarrier {
     async fn create_own_node(&self) -> Result<()> {
         let options = CreateOptions::mode(CreateMode::Ephemeral);
         let data = Bytes::from(self.identifier.clone());
-        let created = until_ok(&self.client, || {
+        let created = retry(&self.client, || {
             self.client
                 .create_with(&self.create_path, data.clone(), &options)
         })
@@ -308,7 +305,7 @@ impl DoubleBarrier {
         let guard = CleanupGuard::new(&self.client, {
             let (client, path) = (self.client.clone(), self.create_path.clone());
             async move {
-                let _ = until_ok(&client, || client.delete(&path, None)).await;
+                let _ = retry(&client, || client.delete(&path, None)).await;
             }
         });
         self.participating = false;
@@ -324,13 +321,13 @@ impl DoubleBarrier {
 
     async fn inner_leave(&self) -> Result<()> {
         let ready = join(&self.path, "ready");
-        match until_ok(&self.client, || self.client.delete(&ready, None)).await {
+        match retry(&self.client, || self.client.delete(&ready, None)).await {
             Ok(()) | Err(Error::NoNode) => {}
             Err(error) => return Err(error.into()),
         }
         loop {
             let mut children =
-                match until_ok(&self.client, || self.client.get_children(&self.path)).await {
+                match retry(&self.client, || self.client.get_children(&self.path)).await {
                     Ok(children) => children,
                     Err(Error::NoNode) => return Ok(()),
                     Err(error) => return Err(error.into()),
@@ -352,7 +349,7 @@ impl DoubleBarrier {
                 self.delete_own_node().await?;
                 children[0].clone()
             };
-            let (stat, watch) = until_ok(&self.client, || async {
+            let (stat, watch) = retry(&self.client, || async {
                 settled(exists_watched(&self.client, &join(&self.path, &wait_for)).await)
             })
             .await?;
@@ -360,14 +357,14 @@ impl DoubleBarrier {
                 continue;
             }
             let event = watch.await;
-            if let Some(error) = plumbing::stopped_by(&event) {
+            if let Some(error) = stopped_by(&event) {
                 return Err(error.into());
             }
         }
     }
 
     async fn delete_own_node(&self) -> Result<()> {
-        match until_ok(&self.client, || self.client.delete(&self.create_path, None)).await {
+        match retry(&self.client, || self.client.delete(&self.create_path, None)).await {
             Ok(()) | Err(Error::NoNode) => Ok(()),
             Err(error) => Err(error.into()),
         }

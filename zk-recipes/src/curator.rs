@@ -17,7 +17,7 @@
 //!
 //! Differences from Curator worth knowing: the mutex is not re-entrant (Curator's is, per
 //! thread), and a suspended connection does not end leadership (only a lost session does,
-//! see [`LockGuard::until_lost`]), which is Curator's `SessionConnectionStateErrorPolicy`.
+//! see [`LockGuard::lost`]), which is Curator's `SessionConnectionStateErrorPolicy`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -27,10 +27,11 @@ use bytes::Bytes;
 use zk_client::Client;
 
 use crate::error::{RecipeError, Result};
-use crate::lock::LockGuard;
 use crate::lock::engine::{self, Protocol};
-use crate::lock::util::{Event, join};
+use crate::lock::{Acquire, LockGuard, hold};
 use crate::sequence::SequenceOrder;
+use crate::support::paths::join;
+use crate::support::signal::Signal;
 
 /// Curator's mutex node marker.
 pub const CURATOR_LOCK_NAME: &str = "lock-";
@@ -54,7 +55,7 @@ pub const CURATOR_LATCH_NAME: &str = "latch-";
 pub struct InterProcessMutex {
     client: Client,
     proto: Protocol,
-    cancel: Arc<Event>,
+    cancel: Arc<Signal>,
 }
 
 impl fmt::Debug for InterProcessMutex {
@@ -72,14 +73,14 @@ impl InterProcessMutex {
         InterProcessMutex {
             client: client.clone(),
             proto: Protocol::curator(path, CURATOR_LOCK_NAME),
-            cancel: Arc::new(Event::default()),
+            cancel: Arc::default(),
         }
     }
 
-    /// The data of the lock node (Curator writes the client's default data, usually the local
-    /// IP address; empty here unless set).
-    pub fn with_data(mut self, data: impl Into<Bytes>) -> InterProcessMutex {
-        self.proto.data = data.into();
+    /// The identifier written into the lock node as UTF-8 (Curator writes the client's
+    /// default data there, usually the local IP address; empty here unless set).
+    pub fn with_identifier(mut self, identifier: &str) -> InterProcessMutex {
+        self.proto.data = Bytes::copy_from_slice(identifier.as_bytes());
         self
     }
 
@@ -97,15 +98,39 @@ impl InterProcessMutex {
 
     /// Acquires the mutex, waiting at most `timeout` (`None`: forever). Timeouts, cancellation
     /// and dropped futures remove the node, as for [`Lock::acquire`](crate::Lock::acquire).
+    ///
+    /// # Errors
+    ///
+    /// [`RecipeError::Timeout`], [`RecipeError::Cancelled`], `RecipeError::Zk(Closed)`, as
+    /// for [`Lock::acquire`](crate::Lock::acquire).
     pub async fn acquire(&self, timeout: Option<Duration>) -> Result<LockGuard> {
         engine::acquire(&self.client, &self.proto, &self.cancel, timeout, true)
             .await?
             .ok_or(RecipeError::Timeout)
     }
 
-    /// Takes the mutex only if it is free now.
+    /// Takes the mutex only if it is free now: `None` if it is not.
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire`](InterProcessMutex::acquire), without the timeout.
     pub async fn try_acquire(&self) -> Result<Option<LockGuard>> {
         engine::acquire(&self.client, &self.proto, &self.cancel, None, false).await
+    }
+
+    /// Acquires (waiting at most `timeout`), runs `work` with the guard, and releases, raced
+    /// against the loss of the lock as [`Lock::run`](crate::Lock::run) is.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`acquire`](InterProcessMutex::acquire), and [`RecipeError::SessionLost`] if
+    /// the lock was lost while the work ran (the work is stopped then).
+    pub async fn run<T>(
+        &self,
+        timeout: Option<Duration>,
+        work: impl AsyncFnOnce(&LockGuard) -> T,
+    ) -> Result<T> {
+        hold(self.acquire(timeout).await?, work).await
     }
 
     /// Makes every acquisition in progress on this value (and its clones) fail with
@@ -116,6 +141,10 @@ impl InterProcessMutex {
 
     /// The full paths of the contender nodes in lock order, the holder first (Curator's
     /// `getParticipantNodes()`).
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a read fails.
     pub async fn participant_nodes(&self) -> Result<Vec<String>> {
         Ok(self
             .proto
@@ -124,6 +153,24 @@ impl InterProcessMutex {
             .into_iter()
             .map(|(name, _)| join(&self.proto.dir, &name))
             .collect())
+    }
+}
+
+impl Acquire for InterProcessMutex {
+    fn path(&self) -> &str {
+        InterProcessMutex::path(self)
+    }
+
+    async fn acquire(&self, timeout: Option<Duration>) -> Result<LockGuard> {
+        InterProcessMutex::acquire(self, timeout).await
+    }
+
+    async fn try_acquire(&self) -> Result<Option<LockGuard>> {
+        InterProcessMutex::try_acquire(self).await
+    }
+
+    fn cancel(&self) {
+        InterProcessMutex::cancel(self)
     }
 }
 
@@ -147,17 +194,17 @@ pub struct Participant {
 /// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
 /// use zk_recipes::LeaderLatch;
 ///
-/// let latch = LeaderLatch::new(&client, "/app/leader").with_id("node-a");
-/// let mut leadership = latch.await_leadership(None).await?;
+/// let latch = LeaderLatch::new(&client, "/app/leader").with_identifier("node-a");
+/// let leadership = latch.await_leadership(None).await?;
 /// println!("leading; participants: {:?}", latch.participants().await?);
-/// leadership.until_lost().await; // lead until the session goes
+/// leadership.lost().await; // lead until the session goes
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
 pub struct LeaderLatch {
     client: Client,
     proto: Protocol,
-    cancel: Arc<Event>,
+    cancel: Arc<Signal>,
 }
 
 impl fmt::Debug for LeaderLatch {
@@ -175,13 +222,14 @@ impl LeaderLatch {
         LeaderLatch {
             client: client.clone(),
             proto: Protocol::curator(path, CURATOR_LATCH_NAME),
-            cancel: Arc::new(Event::default()),
+            cancel: Arc::default(),
         }
     }
 
-    /// This participant's id, written into its node.
-    pub fn with_id(mut self, id: &str) -> LeaderLatch {
-        self.proto.data = Bytes::copy_from_slice(id.as_bytes());
+    /// This participant's id (Curator's `id`), written into its node, which
+    /// [`participants`](LeaderLatch::participants) reports.
+    pub fn with_identifier(mut self, identifier: &str) -> LeaderLatch {
+        self.proto.data = Bytes::copy_from_slice(identifier.as_bytes());
         self
     }
 
@@ -199,6 +247,11 @@ impl LeaderLatch {
     /// Joins the election and waits until leader, at most `timeout` (`None`: forever):
     /// Curator's `start()` then `await()`. On a timeout, a cancellation or a dropped future,
     /// this participant leaves the election again.
+    ///
+    /// # Errors
+    ///
+    /// [`RecipeError::Timeout`], [`RecipeError::Cancelled`], `RecipeError::Zk(Closed)`, as
+    /// for [`Lock::acquire`](crate::Lock::acquire).
     pub async fn await_leadership(&self, timeout: Option<Duration>) -> Result<LockGuard> {
         engine::acquire(&self.client, &self.proto, &self.cancel, timeout, true)
             .await?
@@ -206,7 +259,11 @@ impl LeaderLatch {
     }
 
     /// Takes leadership only if nobody else has it now (the participant leaves the election
-    /// otherwise).
+    /// otherwise): `None` then.
+    ///
+    /// # Errors
+    ///
+    /// As [`await_leadership`](LeaderLatch::await_leadership), without the timeout.
     pub async fn try_leadership(&self) -> Result<Option<LockGuard>> {
         engine::acquire(&self.client, &self.proto, &self.cancel, None, false).await
     }
@@ -218,6 +275,10 @@ impl LeaderLatch {
     }
 
     /// The participants, the leader first (Curator's `getParticipants()`).
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a read fails.
     pub async fn participants(&self) -> Result<Vec<Participant>> {
         Ok(self
             .proto
@@ -233,6 +294,10 @@ impl LeaderLatch {
     }
 
     /// The leader, if any (Curator's `getLeader()`).
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a read fails.
     pub async fn leader(&self) -> Result<Option<Participant>> {
         Ok(self.participants().await?.into_iter().next())
     }

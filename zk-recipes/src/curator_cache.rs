@@ -9,11 +9,18 @@ use bytes::Bytes;
 use zk_client::{AddWatchMode, Client, Error, EventType, Stat, WatchEvent, WatchStream};
 
 use crate::error::{RecipeError, Result};
+use crate::support::events::{DEFAULT_CAPACITY, Events, Hub};
+use crate::support::lock;
+use crate::support::paths::join;
+use crate::support::retry::{is_transient, wait_connected};
+use crate::support::signal::Signal;
+use crate::support::tasks::Tasks;
 use crate::tree_cache::{Lifecycle, NodeData, begin_start, relative};
-use crate::watchers::plumbing::{self, Events, Hub, Mux, StopSignal, join, lock};
 
-/// What changed in a [`CuratorCache`]: Curator's `CuratorCacheListener` events.
+/// What changed in a [`CuratorCache`]: Curator's `CuratorCacheListener` events, and the lag
+/// report of a subscription that fell behind.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CacheEvent {
     /// A node entered the cache (Curator's `NODE_CREATED`).
     Created(NodeData),
@@ -28,6 +35,13 @@ pub enum CacheEvent {
     Deleted(NodeData),
     /// The initial load has completed (Curator's `initialized()`); sent once.
     Initialized,
+    /// This subscription fell behind and `missed` events were dropped from it (not from the
+    /// cache): read the cache again ([`snapshot`](CuratorCache::snapshot)) for the current state.
+    /// See [`Events`].
+    Lagged {
+        /// How many events were dropped.
+        missed: u64,
+    },
 }
 
 struct Storage {
@@ -40,14 +54,14 @@ struct Shared {
     root: String,
     storage: Mutex<Storage>,
     hub: Hub<CacheEvent>,
-    stop: Arc<StopSignal>,
+    stop: Arc<Signal>,
     lifecycle: Mutex<Lifecycle>,
 }
 
 impl Shared {
     fn close(&self) {
         *lock(&self.lifecycle) = Lifecycle::Closed;
-        self.stop.stop();
+        self.stop.notify();
         {
             let mut storage = lock(&self.storage);
             storage.closed = true;
@@ -87,6 +101,8 @@ impl Shared {
 ///         CacheEvent::Created(node) => println!("+ {}", node.path),
 ///         CacheEvent::Changed { new, .. } => println!("~ {}", new.path),
 ///         CacheEvent::Deleted(node) => println!("- {}", node.path),
+///         CacheEvent::Lagged { missed } => println!("{missed} events missed; re-reading"),
+///         _ => {}
 ///     }
 /// }
 /// # Ok(()) }
@@ -118,11 +134,21 @@ impl CuratorCache {
                     initialized: false,
                     closed: false,
                 }),
-                hub: Hub::default(),
+                hub: Hub::new(DEFAULT_CAPACITY, |missed| CacheEvent::Lagged { missed }),
                 stop: Arc::default(),
                 lifecycle: Mutex::new(Lifecycle::Latent),
             }),
         }
+    }
+
+    /// How many unread events each subscription ([`events`](CuratorCache::events)) holds
+    /// before its oldest are dropped and reported as [`CacheEvent::Lagged`] (default 1024, at
+    /// least 1). Set it before subscribing and starting: it replaces the event channel.
+    pub fn with_event_capacity(mut self, capacity: usize) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.hub = Hub::new(capacity, |missed| CacheEvent::Lagged { missed });
+        }
+        self
     }
 
     /// The root of the cached tree.
@@ -158,7 +184,7 @@ impl CuratorCache {
         let mut worker = Worker {
             client: self.client.clone(),
             shared: self.shared.clone(),
-            mux: Mux::default(),
+            tasks: Tasks::default(),
             next_seq: 0,
             outstanding: 0,
             in_flight: HashMap::new(),
@@ -169,8 +195,8 @@ impl CuratorCache {
             rebuild_again: false,
         };
         let stop = self.shared.stop.clone();
-        worker.mux.push(async move {
-            stop.stopped().await;
+        worker.tasks.push(async move {
+            stop.wait(0).await;
             Msg::Stop
         });
         worker.follow(watch);
@@ -273,7 +299,7 @@ enum Read {
 struct Worker {
     client: Client,
     shared: Arc<Shared>,
-    mux: Mux<Msg>,
+    tasks: Tasks<Msg>,
     next_seq: u64,
     outstanding: usize,
     in_flight: HashMap<String, InFlight>,
@@ -289,8 +315,8 @@ struct Worker {
 
 impl Worker {
     async fn run(mut self) {
-        while let Some((_, msg)) = self.mux.next().await {
-            if self.shared.stop.is_stopped() || lock(&self.shared.storage).closed {
+        while let Some((_, msg)) = self.tasks.next().await {
+            if self.shared.stop.is_notified() || lock(&self.shared.storage).closed {
                 break;
             }
             let go_on = match msg {
@@ -336,7 +362,7 @@ impl Worker {
                 break;
             }
         }
-        // Dropping the mux drops the watch stream, which removes the watch.
+        // Dropping the task set drops the watch stream, which removes the watch.
         tracing::debug!(root = %self.shared.root, "curator cache stopped");
     }
 
@@ -346,7 +372,7 @@ impl Worker {
     }
 
     fn follow(&mut self, mut stream: WatchStream) {
-        self.mux.push(async move {
+        self.tasks.push(async move {
             let event = stream.next().await;
             Msg::Watch(event, stream)
         });
@@ -357,11 +383,11 @@ impl Worker {
     fn rewatch(&mut self, pause: bool) -> bool {
         let client = self.client.clone();
         let root = self.shared.root.clone();
-        self.mux.push(async move {
+        self.tasks.push(async move {
             if pause {
                 client.sleep(Duration::from_millis(200)).await;
             }
-            if let Err(error) = plumbing::wait_session(&client).await {
+            if let Err(error) = wait_connected(&client).await {
                 return Msg::Rewatched(Err(error));
             }
             Msg::Rewatched(
@@ -446,7 +472,7 @@ impl Worker {
         self.in_flight.entry(path.clone()).or_default().reads += 1;
         self.outstanding += 1;
         let client = self.client.clone();
-        self.mux.push(async move {
+        self.tasks.push(async move {
             let result = client.get_data(&path).await;
             Msg::Data { path, seq, result }
         });
@@ -455,7 +481,7 @@ impl Worker {
     fn read_children(&mut self, path: String) {
         self.outstanding += 1;
         let client = self.client.clone();
-        self.mux.push(async move {
+        self.tasks.push(async move {
             let result = client.get_children(&path).await;
             Msg::Children { path, result }
         });
@@ -544,7 +570,7 @@ impl Worker {
             Error::Closed | Error::AuthFailed => false,
             // The watch ends too: everything is read again on the new session.
             Error::SessionExpired => true,
-            error if plumbing::is_transient(&error) => {
+            error if is_transient(&error) => {
                 // After a reconnect the watch reports Resumed and everything is read again;
                 // a failure while connected is retried on its own.
                 if self.client.state().is_connected() {
@@ -552,7 +578,7 @@ impl Worker {
                     if !self.timer {
                         self.timer = true;
                         let client = self.client.clone();
-                        self.mux.push(async move {
+                        self.tasks.push(async move {
                             client.sleep(Duration::from_millis(200)).await;
                             Msg::Timer
                         });

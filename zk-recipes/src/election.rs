@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use zk_client::Client;
 
-use crate::error::{RecipeError, Result};
-use crate::lock::util::{Either, select};
+use crate::error::Result;
 use crate::lock::{Lock, LockGuard};
 use crate::lost::FencingToken;
 use crate::sequence::SequenceOrder;
@@ -72,34 +71,39 @@ impl Election {
 
     /// Waits until leader, runs `work`, then steps down; returns what the work returned.
     ///
-    /// Fails with [`RecipeError::Cancelled`] after [`cancel`](Election::cancel) while still
-    /// waiting (kazoo returns `None` there), and with [`RecipeError::SessionLost`] if the
-    /// leadership's session is lost while the work runs (the work is dropped at that point).
+    /// # Errors
+    ///
+    /// [`RecipeError::Cancelled`](crate::RecipeError::Cancelled) after
+    /// [`cancel`](Election::cancel) while still waiting (kazoo returns `None` there), and
+    /// [`RecipeError::SessionLost`](crate::RecipeError::SessionLost) if the leadership's
+    /// session is lost while the work runs (the work is dropped at that point).
     pub async fn run<F: Future>(&self, work: F) -> Result<F::Output> {
         self.run_with(|_| work).await
     }
 
     /// [`run`](Election::run), giving the work the leadership's fencing token.
+    ///
+    /// # Errors
+    ///
+    /// As [`run`](Election::run).
     pub async fn run_with<F, Fut>(&self, work: F) -> Result<Fut::Output>
     where
         F: FnOnce(FencingToken) -> Fut,
         Fut: Future,
     {
-        let mut leadership = self.lock.acquire(None).await?;
-        let token = leadership.fencing_token();
-        match select(work(token), leadership.until_lost()).await {
-            Either::Left(output) => {
-                if let Err(error) = leadership.release().await {
-                    tracing::warn!(%error, path = %self.path(), "stepping down failed");
-                }
-                Ok(output)
-            }
-            Either::Right(()) => Err(RecipeError::SessionLost),
-        }
+        self.lock
+            .run(None, async |leadership| {
+                work(leadership.fencing_token()).await
+            })
+            .await
     }
 
     /// Becomes leader and stays leader until the returned guard is released or dropped; waits
     /// at most `timeout` (`None`: forever).
+    ///
+    /// # Errors
+    ///
+    /// As [`Lock::acquire`].
     pub async fn lead(&self, timeout: Option<Duration>) -> Result<LockGuard> {
         self.lock.acquire(timeout).await
     }
@@ -112,11 +116,19 @@ impl Election {
     }
 
     /// The identifiers of the contenders, the leader first (kazoo's `contenders()`).
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a read fails.
     pub async fn contenders(&self) -> Result<Vec<String>> {
         self.lock.contenders().await
     }
 
     /// The identifier of the current leader, if there is one.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a read fails.
     pub async fn leader(&self) -> Result<Option<String>> {
         Ok(self.contenders().await?.into_iter().next())
     }

@@ -37,13 +37,14 @@ mod error;
 mod lost;
 mod naming;
 mod sequence;
+mod support;
 
 pub use error::{RecipeError, Result};
-pub use lost::{FencingToken, LostSignal};
+pub use lost::{FencingToken, Lost};
 pub use naming::{curator_prefix, find_own, kazoo_uuid};
 pub use sequence::{Sequence, SequenceOrder};
 
-// --- recipes: locks, semaphore, election, leases, partitioner (group A) ---
+// Locks and what is built like one: semaphore, elections, leases, partitioner.
 mod curator;
 mod election;
 mod lease;
@@ -55,14 +56,13 @@ pub use curator::{
 };
 pub use election::Election;
 pub use lease::{LEASE_VERSION, LeaseRecord, MultiNonBlockingLease, NonBlockingLease};
-pub use lock::{Lock, LockGuard, ReadLock, WriteLock};
+pub use lock::{Acquire, Lock, LockGuard, ReadLock, WriteLock};
 pub use partitioner::{
     PartitionFunc, PartitionState, SetPartitioner, SetPartitionerBuilder, default_partition,
 };
 pub use semaphore::Semaphore;
-// --- end group A ---
 
-// --- recipes: queues, barriers, counter, party, watchers, caches (group B) ---
+// Shared structures: queues, barriers, counter, party, watchers, caches.
 mod barrier;
 mod counter;
 mod curator_cache;
@@ -76,9 +76,8 @@ pub use counter::{Counter, CounterValue, CuratorValue};
 pub use curator_cache::{CacheEvent, CuratorCache};
 pub use party::{Party, ShallowParty};
 pub use queue::{DEFAULT_PRIORITY, LockingQueue, Queue};
+pub use support::events::Events;
 pub use tree_cache::{NodeData, TreeCache, TreeEvent, TreeEventType};
 pub use watchers::{
-    ChildrenChanged, ChildrenUpdate, ChildrenWatch, DataUpdate, DataWatch, Events,
-    PatientChildrenWatch,
+    ChildrenChanged, ChildrenUpdate, ChildrenWatch, DataUpdate, DataWatch, PatientChildrenWatch,
 };
-// --- end group B ---

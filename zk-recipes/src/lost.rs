@@ -1,63 +1,68 @@
-//! Knowing when a held lock, lease or leadership is gone, and proving which holder is newest.
+//! Knowing when a held lock (or lease or leadership) is gone, and proving which holder is
+//! newest.
 
-use zk_client::{Client, SessionId, SessionState, StateStream};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-/// Tells when what the holder owns is no longer safe to rely on: the session that created the
-/// contender node was lost (or the client closed). A connection that is merely suspended is
-/// not a loss: the node lives as long as the session does.
-#[derive(Debug)]
-pub struct LostSignal {
+use futures_core::Stream;
+use zk_client::{Client, SessionId, StateStream};
+
+use crate::support::session::session_alive;
+
+/// Completes once the session that holds a lock, lease or leadership is gone: expired (also
+/// when the client has since opened a new session), or the client was closed. A connection
+/// that is merely suspended is not a loss: the node lives as long as its session does.
+///
+/// Made by [`LockGuard::lost`](crate::LockGuard::lost). It reads the same state as
+/// [`LockGuard::is_lost`](crate::LockGuard::is_lost) (whether the holding session is still the
+/// client's live one) and wakes at every session state change to read it again, so it never
+/// misses a loss, however long ago it happened. It borrows nothing: move it into another task,
+/// or race it against the work done under the lock.
+#[must_use = "futures do nothing unless polled"]
+pub struct Lost {
     client: Client,
-    session: Option<SessionId>,
-    changes: StateStream,
+    session: SessionId,
+    /// Subscribed at the first poll, before the first look at the state.
+    changes: Option<StateStream>,
 }
 
-impl LostSignal {
-    /// Watches the session `client` has now.
-    pub fn new(client: &Client) -> LostSignal {
-        // Subscribe first, then read the session: no change can slip in between.
-        let changes = client.state_changes();
-        LostSignal {
-            session: client.session_id(),
+impl Lost {
+    pub(crate) fn new(client: &Client, session: SessionId) -> Lost {
+        Lost {
             client: client.clone(),
-            changes,
+            session,
+            changes: None,
         }
     }
+}
 
-    /// The session the holder belongs to.
-    pub fn session(&self) -> Option<SessionId> {
-        self.session
+impl fmt::Debug for Lost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lost")
+            .field("session", &self.session)
+            .finish_non_exhaustive()
     }
+}
 
-    /// Whether the holding session is gone, right now: the session was lost or closed, or the
-    /// client is on (or opening) another session.
-    pub fn is_lost(&self) -> bool {
-        let state = self.client.state();
-        self.session.is_none()
-            || matches!(
-                state,
-                SessionState::Lost | SessionState::Closed | SessionState::AuthFailed
-            )
-            || self.client.session_id() != self.session
-    }
+impl Future for Lost {
+    type Output = ();
 
-    /// Completes when the holding session is gone. Each change is judged on what it says, not
-    /// on the state read afterwards: with the default policy `Lost` is followed at once by
-    /// `Connecting` a new session, and that must still count.
-    pub async fn lost(&mut self) {
-        if self.is_lost() {
-            return;
-        }
-        while let Some(change) = self.changes.next().await {
-            let gone = match change.state {
-                SessionState::Lost | SessionState::Closed | SessionState::AuthFailed => true,
-                SessionState::Connected | SessionState::ConnectedReadOnly => {
-                    change.session_id != self.session
-                }
-                _ => false,
-            };
-            if gone || self.is_lost() {
-                return;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let changes = this
+            .changes
+            .get_or_insert_with(|| this.client.state_changes());
+        loop {
+            if !session_alive(&this.client, this.session) {
+                return Poll::Ready(());
+            }
+            match Pin::new(&mut *changes).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                // The driver has stopped: so has the session.
+                Poll::Ready(None) => return Poll::Ready(()),
+                Poll::Ready(Some(_)) => {}
             }
         }
     }
@@ -67,4 +72,21 @@ impl LostSignal {
 /// lock (or leadership) has a strictly greater token, so a downstream system that remembers the
 /// highest token it has seen can refuse writes from a holder that lost its lock without knowing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct FencingToken(pub i64);
+pub struct FencingToken(i64);
+
+impl FencingToken {
+    pub(crate) fn new(zxid: i64) -> FencingToken {
+        FencingToken(zxid)
+    }
+
+    /// The token as a number (the zxid), to hand to other systems.
+    pub fn value(self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for FencingToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}

@@ -1,5 +1,6 @@
 //! Node names of the protected-create pattern: a random id in the name, so a contender whose
-//! create reply was lost (ConnectionLoss) finds its node again instead of creating a second one.
+//! create reply was lost (ConnectionLoss) finds its node again instead of creating a second one;
+//! and the host name that kazoo's default identifiers are made of.
 
 /// A kazoo-style id: `uuid4().hex`, 32 lowercase hex characters.
 pub fn kazoo_uuid() -> String {
@@ -19,6 +20,12 @@ pub fn find_own<'a>(children: &'a [String], prefix: &str) -> Option<&'a str> {
         .find(|child| child.starts_with(prefix))
 }
 
+/// The host name, as Python's `socket.gethostname()` gives it (kazoo's default lease
+/// identifier), on every OS; a name that is not valid Unicode is converted lossily.
+pub(crate) fn hostname() -> String {
+    gethostname::gethostname().to_string_lossy().into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -36,5 +43,14 @@ mod tests {
         assert_eq!(c.len(), 3 + 36 + 1);
         let children = vec!["x".to_owned(), format!("{k}__lock__0000000001")];
         assert_eq!(find_own(&children, &k), Some(children[1].as_str()));
+    }
+
+    #[test]
+    fn the_host_name_is_the_systems() {
+        let name = hostname();
+        assert!(!name.is_empty());
+        if let Ok(kernel) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
+            assert_eq!(name, kernel.trim());
+        }
     }
 }

@@ -31,20 +31,22 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::pending;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use futures_util::FutureExt;
+use futures_util::future::{Either, select};
 use zk_client::{Client, CreateMode, CreateOptions, Error, OneshotWatch, SessionId, WatchEvent};
 
 use crate::error::{RecipeError, Result};
 use crate::lock::engine::{Removal, remove};
-use crate::lock::util::{
-    Either, Event, SessionEvent, SessionWatch, hostname, join, poll_once, retry_transient, select,
-    session_alive,
-};
 use crate::lock::{Lock, LockGuard};
-use crate::naming::kazoo_uuid;
+use crate::naming::{hostname, kazoo_uuid};
+use crate::support::paths::join;
+use crate::support::retry::{retry, retry_in_session};
+use crate::support::session::{SessionEvent, SessionWatch, session_alive};
+use crate::support::signal::Signal;
 
 /// The states of a [`SetPartitioner`] (kazoo's `PartitionState`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,9 +101,9 @@ struct Snapshot {
 struct Shared {
     snap: Mutex<Snapshot>,
     /// Notified on every state change and command completion.
-    changed: Event,
+    changed: Signal,
     /// Notified when a command is queued or the handle is dropped.
-    commands: Event,
+    commands: Signal,
 }
 
 impl Shared {
@@ -137,26 +139,26 @@ impl fmt::Debug for SetPartitionerBuilder {
 impl SetPartitionerBuilder {
     /// This member's identifier (default `<host name>-<pid>`, as kazoo's); it becomes part of a
     /// node name, so it must not contain `/`, and it must be unique in the party.
-    pub fn identifier(mut self, identifier: &str) -> Self {
+    pub fn with_identifier(mut self, identifier: &str) -> Self {
         self.identifier = Some(identifier.to_owned());
         self
     }
 
     /// How long the party must stay unchanged before the set is divided (default 30 s).
-    pub fn time_boundary(mut self, time_boundary: Duration) -> Self {
+    pub fn with_time_boundary(mut self, time_boundary: Duration) -> Self {
         self.time_boundary = time_boundary;
         self
     }
 
     /// How long one attempt to lock an item waits before the party is looked at again
     /// (default 1 s).
-    pub fn max_reaction_time(mut self, max_reaction_time: Duration) -> Self {
+    pub fn with_max_reaction_time(mut self, max_reaction_time: Duration) -> Self {
         self.max_reaction_time = max_reaction_time;
         self
     }
 
     /// A custom partition function (default [`default_partition`]).
-    pub fn partition_func(
+    pub fn with_partition_func(
         mut self,
         func: impl Fn(&str, &[String], &[String]) -> Vec<String> + Send + Sync + 'static,
     ) -> Self {
@@ -178,11 +180,12 @@ impl SetPartitionerBuilder {
         let lock_path = join(&self.path, "locks");
         let party_path = join(&self.path, "party");
         for path in [&self.path, &lock_path, &party_path] {
-            retry_transient(&client, || client.ensure_path(path)).await?;
+            retry(&client, || client.ensure_path(path)).await?;
         }
         let party_node = join(&party_path, &format!("{}-{identifier}", kazoo_uuid()));
         let options = CreateOptions::mode(CreateMode::Ephemeral);
-        let created = retry_transient(&client, || async {
+        // Nothing is held yet: a create lost with its session is simply made again.
+        let created = retry(&client, || async {
             match client
                 .create_with_stat(&party_node, identifier.clone().into_bytes(), &options)
                 .await
@@ -212,8 +215,8 @@ impl SetPartitionerBuilder {
                 dropped: false,
                 running: true,
             }),
-            changed: Event::default(),
-            commands: Event::default(),
+            changed: Signal::default(),
+            commands: Signal::default(),
         });
         let driver = Driver {
             client: client.clone(),
@@ -253,7 +256,7 @@ impl SetPartitionerBuilder {
 ///
 /// let queues = ["queue-1", "queue-2", "queue-3"].map(String::from);
 /// let partitioner = SetPartitioner::builder(&client, "/app/work-queues", queues)
-///     .identifier("worker-1")
+///     .with_identifier("worker-1")
 ///     .start()
 ///     .await?;
 /// loop {
@@ -515,7 +518,7 @@ impl Driver {
     /// or the timer.
     async fn wait(&mut self, timer: Option<Duration>) -> Wake {
         // Session changes that already happened come before commands sent after them.
-        if let Some(event) = poll_once(std::pin::pin!(self.session.next())) {
+        if let Some(event) = self.session.next().now_or_never() {
             return Wake::Session(event);
         }
         if self.pending_commands() {
@@ -535,13 +538,14 @@ impl Driver {
                 None => pending().await,
             }
         };
-        let commands = self.shared.commands.wait(self.commands_seen);
-        let session = self.session.next();
+        let commands = pin!(self.shared.commands.wait(self.commands_seen));
+        let session = pin!(self.session.next());
+        let (party, sleep) = (pin!(party), pin!(sleep));
         match select(select(session, commands), select(party, sleep)).await {
-            Either::Left(Either::Left(event)) => Wake::Session(event),
-            Either::Left(Either::Right(())) => Wake::Command,
-            Either::Right(Either::Left(event)) => Wake::Party(event),
-            Either::Right(Either::Right(())) => Wake::Timer,
+            Either::Left((Either::Left((event, _)), _)) => Wake::Session(event),
+            Either::Left((Either::Right(((), _)), _)) => Wake::Command,
+            Either::Right((Either::Left((event, _)), _)) => Wake::Party(event),
+            Either::Right((Either::Right(((), _)), _)) => Wake::Timer,
         }
     }
 
@@ -672,7 +676,7 @@ impl Driver {
                 self.on_commands().await;
                 continue;
             }
-            let session = poll_once(std::pin::pin!(self.session.next()));
+            let session = self.session.next().now_or_never();
             if let Some(event) = session {
                 self.on_session(event).await;
                 continue;
@@ -680,7 +684,7 @@ impl Driver {
             let party = self
                 .party_watch
                 .as_mut()
-                .and_then(|watch| poll_once(watch.as_mut()));
+                .and_then(|watch| watch.as_mut().now_or_never());
             if let Some(event) = party {
                 self.on_party(event).await;
                 continue;
@@ -721,11 +725,16 @@ impl Driver {
     async fn stable_party(&mut self) -> Option<Vec<String>> {
         let state_id = self.state_id();
         'read: loop {
-            let client = self.client.clone();
+            // Membership is tied to the session: read on it, and fail once it is gone.
+            let client = self.client.bound_to_session(self.owner);
             let party_path = self.party_path.clone();
-            let read = retry_transient(&client, || client.get_children_watched(&party_path)).await;
+            let read = retry_in_session(&client, || client.get_children_watched(&party_path)).await;
             let (children, _, watch) = match read {
                 Ok(read) => read,
+                Err(Error::SessionExpired) => {
+                    self.fail_out(Some(RecipeError::SessionLost)).await;
+                    return None;
+                }
                 Err(error) => {
                     self.fail_out(Some(error.into())).await;
                     return None;

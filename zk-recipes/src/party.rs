@@ -6,7 +6,7 @@ use zk_client::{Client, CreateMode, CreateOptions, Error, RetryPolicy};
 
 use crate::error::Result;
 use crate::naming::kazoo_uuid;
-use crate::watchers::plumbing::join;
+use crate::support::paths::join;
 
 /// What both parties share: a member node at `create_path` holding the identifier.
 #[derive(Debug)]
@@ -31,6 +31,13 @@ impl Member {
             participating: false,
             retry: RetryPolicy::default(),
         }
+    }
+
+    /// Sets the identifier (the node's data) and the node's name.
+    fn rename(&mut self, identifier: &str, node: String) {
+        self.data = Bytes::from(identifier.to_owned());
+        self.create_path = join(&self.path, &node);
+        self.node = node;
     }
 
     async fn join(&mut self) -> Result<()> {
@@ -108,7 +115,7 @@ const PARTY_MARKER: &str = "__party__";
 /// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
 /// use zk_recipes::Party;
 ///
-/// let mut party = Party::new(&client, "/app/party", "host-1:8080");
+/// let mut party = Party::new(&client, "/app/party").with_identifier("host-1:8080");
 /// party.join().await?;
 /// println!("{} members: {:?}", party.len().await?, party.members().await?);
 /// party.leave().await?;
@@ -120,13 +127,20 @@ pub struct Party {
 }
 
 impl Party {
-    /// A party at `path`, for a member with `identifier` (kazoo's default is the empty
-    /// string).
-    pub fn new(client: &Client, path: &str, identifier: &str) -> Party {
+    /// A party at `path`, for a member with an empty identifier (kazoo's default).
+    pub fn new(client: &Client, path: &str) -> Party {
         let node = format!("{}{PARTY_MARKER}", kazoo_uuid());
         Party {
-            member: Member::new(client, path, identifier, node),
+            member: Member::new(client, path, "", node),
         }
+    }
+
+    /// This member's identifier, the data of its node, which [`members`](Party::members)
+    /// reports. Set it before [`join`](Party::join).
+    pub fn with_identifier(mut self, identifier: &str) -> Self {
+        let node = self.member.node.clone();
+        self.member.rename(identifier, node);
+        self
     }
 
     /// How steps are retried after a connection loss (default [`RetryPolicy::default`]).
@@ -210,7 +224,7 @@ impl Party {
 /// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
 /// use zk_recipes::ShallowParty;
 ///
-/// let mut party = ShallowParty::new(&client, "/app/nodes", "host-1");
+/// let mut party = ShallowParty::new(&client, "/app/nodes").with_identifier("host-1");
 /// party.join().await?;
 /// assert!(party.members().await?.contains(&"host-1".to_owned()));
 /// # Ok(()) }
@@ -218,15 +232,27 @@ impl Party {
 #[derive(Debug)]
 pub struct ShallowParty {
     member: Member,
+    uuid: String,
 }
 
 impl ShallowParty {
-    /// A shallow party at `path`, for a member with `identifier`.
-    pub fn new(client: &Client, path: &str, identifier: &str) -> ShallowParty {
-        let node = format!("{}-{identifier}", kazoo_uuid());
+    /// A shallow party at `path`, for a member with an empty identifier (kazoo's default:
+    /// the node is `<uuid>-`).
+    pub fn new(client: &Client, path: &str) -> ShallowParty {
+        let uuid = kazoo_uuid();
         ShallowParty {
-            member: Member::new(client, path, identifier, node),
+            member: Member::new(client, path, "", format!("{uuid}-")),
+            uuid,
         }
+    }
+
+    /// This member's identifier, in its node's name and data, which
+    /// [`members`](ShallowParty::members) reports. Set it before
+    /// [`join`](ShallowParty::join).
+    pub fn with_identifier(mut self, identifier: &str) -> Self {
+        let node = format!("{}-{identifier}", self.uuid);
+        self.member.rename(identifier, node);
+        self
     }
 
     /// How steps are retried after a connection loss (default [`RetryPolicy::default`]).

@@ -12,15 +12,23 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use zk_client::{Client, CreateMode, CreateOptions, Error, MultiResult, OneshotWatch, RetryPolicy};
+use zk_client::{
+    Client, CreateMode, CreateOptions, Error, MultiResult, OneshotWatch, RetryPolicy, SessionId,
+};
+
+use futures_util::future::{Either, select};
 
 use crate::error::{RecipeError, Result};
 use crate::naming::kazoo_uuid;
 use crate::sequence::{Sequence, SequenceOrder};
-use crate::watchers::plumbing::{
-    self, Either, children_watched, delete_in_background, detach_with_cleanup, join, settled,
-    until_ok,
+use crate::support::detach::{
+    children_watched, delete_in_background, detach_with_cleanup, settled,
 };
+use crate::support::paths::join;
+use crate::support::retry::{Backoff, Failure, classify, recover, retry, retry_in_session};
+use crate::support::session::session_alive;
+use crate::support::session::stopped_by;
+use crate::support::within;
 
 /// kazoo's default priority.
 pub const DEFAULT_PRIORITY: u16 = 100;
@@ -307,8 +315,16 @@ pub struct LockingQueue {
     order: SequenceOrder,
     retry: RetryPolicy,
     ensured: AtomicBool,
-    /// The locked entry: its name and value.
-    processing: Option<(String, Bytes)>,
+    /// The locked entry.
+    processing: Option<Taken>,
+}
+
+/// An entry this consumer has locked: its name and value, and the session of its lock node.
+#[derive(Debug, Clone)]
+struct Taken {
+    name: String,
+    value: Bytes,
+    owner: SessionId,
 }
 
 impl LockingQueue {
@@ -334,8 +350,9 @@ impl LockingQueue {
         self
     }
 
-    /// How single steps are retried after a connection loss (default
-    /// [`RetryPolicy::default`]).
+    /// How steps that hold nothing of the session (creating the queue's nodes, counting the
+    /// entries) are retried after a connection loss (default [`RetryPolicy::default`]). Steps
+    /// on a locked entry run on the session that holds its lock, until that session is gone.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
@@ -353,7 +370,7 @@ impl LockingQueue {
 
     /// The name of the entry this consumer has locked and not yet consumed or released.
     pub fn processing(&self) -> Option<&str> {
-        self.processing.as_ref().map(|(name, _)| name.as_str())
+        self.processing.as_ref().map(|taken| taken.name.as_str())
     }
 
     async fn ensure(&self) -> Result<()> {
@@ -415,18 +432,19 @@ impl LockingQueue {
     /// (forever with `None`); `None` if time ran out. If an entry got earlier was neither
     /// consumed nor released, returns it again.
     pub async fn get(&mut self, timeout: Option<Duration>) -> Result<Option<Bytes>> {
-        if let Some((_, value)) = &self.processing {
-            return Ok(Some(value.clone()));
+        if let Some(taken) = &self.processing {
+            return Ok(Some(taken.value.clone()));
         }
-        let taken = plumbing::within(&self.client, timeout, async {
+        let taken = within(&self.client, timeout, async {
             self.ensure().await?;
             self.wait_and_take().await
         })
         .await;
         match taken {
             None => Ok(None),
-            Some(Ok((name, value))) => {
-                self.processing = Some((name, value.clone()));
+            Some(Ok(taken)) => {
+                let value = taken.value.clone();
+                self.processing = Some(taken);
                 Ok(Some(value))
             }
             Some(Err(error)) => Err(error),
@@ -435,7 +453,7 @@ impl LockingQueue {
 
     /// Reads both lists (arming a child watch on each), tries the available entries in
     /// order, and waits for either list to change when none could be had.
-    async fn wait_and_take(&self) -> Result<(String, Bytes)> {
+    async fn wait_and_take(&self) -> Result<Taken> {
         // At most one watch per list at any time, dropped (hence removed) when this returns
         // or is cancelled.
         let mut entries_watch: Option<OneshotWatch> = None;
@@ -451,8 +469,8 @@ impl LockingQueue {
                 self.order,
             );
             for name in available {
-                if let Some(value) = self.take(&name).await? {
-                    return Ok((name, value));
+                if let Some((value, owner)) = self.take(&name).await? {
+                    return Ok(Taken { name, value, owner });
                 }
             }
             let (Some(entries_changed), Some(taken_changed)) =
@@ -460,17 +478,17 @@ impl LockingQueue {
             else {
                 continue;
             };
-            let event = match plumbing::select(entries_changed, taken_changed).await {
-                Either::Left(event) => {
+            let event = match select(entries_changed, taken_changed).await {
+                Either::Left((event, _)) => {
                     entries_watch = None;
                     event
                 }
-                Either::Right(event) => {
+                Either::Right((event, _)) => {
                     taken_watch = None;
                     event
                 }
             };
-            if let Some(error) = plumbing::stopped_by(&event) {
+            if let Some(error) = stopped_by(&event) {
                 return Err(error.into());
             }
         }
@@ -479,9 +497,9 @@ impl LockingQueue {
     /// The children of `path`; arms a watch on it first if `watch` holds none.
     async fn children(&self, path: &str, watch: &mut Option<OneshotWatch>) -> Result<Vec<String>> {
         if watch.is_some() {
-            return Ok(until_ok(&self.client, || self.client.get_children(path)).await?);
+            return Ok(retry(&self.client, || self.client.get_children(path)).await?);
         }
-        let (children, _, armed) = until_ok(&self.client, || async {
+        let (children, _, armed) = retry(&self.client, || async {
             settled(children_watched(&self.client, path).await)
         })
         .await?;
@@ -489,10 +507,10 @@ impl LockingQueue {
         Ok(children)
     }
 
-    /// Tries to lock and read entry `name`; `None` if someone else holds or consumed it. Runs
-    /// on a task of its own, so a `get` cancelled meanwhile cannot leave a lock behind: the
-    /// task releases a lock nobody took.
-    async fn take(&self, name: &str) -> Result<Option<Bytes>> {
+    /// Tries to lock and read entry `name`: its value and the session that holds the lock, or
+    /// `None` if someone else holds or consumed it. Runs on a task of its own, so a `get`
+    /// cancelled meanwhile cannot leave a lock behind: the task releases a lock nobody took.
+    async fn take(&self, name: &str) -> Result<Option<(Bytes, SessionId)>> {
         let lock = join(&self.taken_path, name);
         let entry = join(&self.entries_path, name);
         let client = self.client.clone();
@@ -500,91 +518,119 @@ impl LockingQueue {
         let orphan = (self.client.clone(), lock.clone());
         let attempt =
             detach_with_cleanup(&self.client, take(client, lock, entry, id), move |result| {
-                if let Ok(Some(_)) = result {
-                    delete_in_background(&orphan.0, orphan.1);
+                if let Ok(Some((_, owner))) = result {
+                    delete_in_background(&orphan.0, owner, orphan.1);
                 }
             });
         Ok(settled(attempt.await)?)
     }
 
-    /// Whether this consumer still holds the lock of its current entry (`sync`, then read the
-    /// lock node and compare its data with [`id`](LockingQueue::id)).
+    /// Whether this consumer still holds the lock of its current entry: its session is the
+    /// client's live one (as for [`LockGuard::is_lost`](crate::LockGuard::is_lost)), and the
+    /// lock node, read after a `sync`, holds [`id`](LockingQueue::id).
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if the reads fail for a reason other than the session's loss.
     pub async fn holds_lock(&self) -> Result<bool> {
-        let Some((name, _)) = &self.processing else {
+        let Some(taken) = &self.processing else {
             return Ok(false);
         };
-        let lock = join(&self.taken_path, name);
-        self.client
-            .retry(&self.retry, || self.client.sync(&lock))
-            .await?;
-        match self
-            .client
-            .retry(&self.retry, || self.client.get_data(&lock))
-            .await
-        {
+        if !session_alive(&self.client, taken.owner) {
+            return Ok(false);
+        }
+        // Read on the lock's session: on a newer one the node would be someone else's.
+        let client = self.client.bound_to_session(taken.owner);
+        let lock = join(&self.taken_path, &taken.name);
+        let read = async {
+            retry_in_session(&client, || client.sync(&lock)).await?;
+            retry_in_session(&client, || client.get_data(&lock)).await
+        };
+        match read.await {
             Ok((owner, _)) => Ok(owner.as_ref() == self.id.as_bytes()),
-            Err(Error::NoNode) => Ok(false),
+            Err(Error::NoNode | Error::SessionExpired) => Ok(false),
             Err(error) => Err(error.into()),
         }
     }
 
     /// Removes the current entry from the queue (entry and lock, in one transaction): `true`
-    /// if it was removed, `false` if there is no current entry or its lock was lost.
+    /// if it was removed, `false` if there is no current entry or its lock was lost (the
+    /// session that held it expired, say: the entry is then left to other consumers, or may
+    /// already be consumed if the loss came as the transaction was sent).
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` for a failure other than a connection or session loss.
     pub async fn consume(&mut self) -> Result<bool> {
         self.finish(true).await
     }
 
     /// Unlocks the current entry without consuming it, so another consumer can take it:
     /// `true` if it was unlocked, `false` if there is no current entry or its lock was lost.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` for a failure other than a connection or session loss.
     pub async fn release(&mut self) -> Result<bool> {
         self.finish(false).await
     }
 
     async fn finish(&mut self, consume: bool) -> Result<bool> {
-        let Some((name, _)) = self.processing.clone() else {
+        let Some(taken) = self.processing.clone() else {
             return Ok(false);
         };
         if !self.holds_lock().await? {
             self.processing = None;
             return Ok(false);
         }
-        let entry = join(&self.entries_path, &name);
-        let lock = join(&self.taken_path, &name);
+        let entry = join(&self.entries_path, &taken.name);
+        let lock = join(&self.taken_path, &taken.name);
+        // Tied to the lock's session: nothing is sent on a newer one.
+        let client = self.client.bound_to_session(taken.owner);
+        let mut backoff = Backoff::new();
         loop {
-            let mut transaction = self.client.transaction();
+            let mut transaction = client.transaction();
             if consume {
                 transaction = transaction.delete(&entry, None);
             }
             let outcome = transaction.delete(&lock, None).commit().await;
-            match outcome {
+            let failed = match outcome {
                 Ok(_) => {
                     self.processing = None;
                     return Ok(true);
-                }
-                Err(failed)
-                    if failed.failed_op.is_none() && plumbing::is_transient(&failed.error) =>
-                {
-                    // Unknown outcome: look once connected. Still holding the lock means it
-                    // was not applied.
-                    plumbing::recover(&self.client).await?;
-                    if self.holds_lock().await? {
-                        continue;
-                    }
-                    self.processing = None;
-                    if !consume {
-                        return Ok(true);
-                    }
-                    let left = self
-                        .client
-                        .retry(&self.retry, || self.client.exists(&entry))
-                        .await?;
-                    return Ok(left.is_none());
                 }
                 Err(failed) if failed.error == Error::NoNode => {
                     self.processing = None;
                     return Ok(false);
                 }
-                Err(failed) => return Err(failed.error.into()),
+                Err(failed) if failed.failed_op.is_some() => return Err(failed.error.into()),
+                Err(failed) => failed.error,
+            };
+            match classify(&failed) {
+                Failure::Transient => {
+                    // Unknown outcome: look once connected. Still holding the lock means it
+                    // was not applied.
+                    recover(&self.client, &mut backoff).await?;
+                    if self.holds_lock().await? {
+                        continue;
+                    }
+                    self.processing = None;
+                    if !session_alive(&self.client, taken.owner) {
+                        // The lock went with its session: lost, whatever was applied.
+                        return Ok(false);
+                    }
+                    if !consume {
+                        return Ok(true);
+                    }
+                    let left = retry(&self.client, || self.client.exists(&entry)).await?;
+                    return Ok(left.is_none());
+                }
+                // The lock went with its session.
+                Failure::SessionGone => {
+                    self.processing = None;
+                    return Ok(false);
+                }
+                Failure::Fatal => return Err(failed.into()),
             }
         }
     }
@@ -607,58 +653,86 @@ impl LockingQueue {
 
 impl Drop for LockingQueue {
     fn drop(&mut self) {
-        let Some((name, _)) = self.processing.take() else {
+        let Some(taken) = self.processing.take() else {
             return;
         };
-        let client = self.client.clone();
-        let lock = join(&self.taken_path, &name);
+        if !session_alive(&self.client, taken.owner) {
+            // The lock went with its session.
+            return;
+        }
+        let client = self.client.bound_to_session(taken.owner);
+        let lock = join(&self.taken_path, &taken.name);
         let id = self.id.clone();
         self.client.spawn(async move {
-            // Release only our own lock (the session may have changed hands meanwhile).
-            if let Ok((owner, stat)) = until_ok(&client, || client.get_data(&lock)).await {
+            // Release only our own lock node, on the session that holds it.
+            if let Ok((owner, stat)) = retry_in_session(&client, || client.get_data(&lock)).await {
                 if owner.as_ref() == id.as_bytes() {
-                    let _ = until_ok(&client, || client.delete(&lock, Some(stat.version))).await;
+                    let _ = retry_in_session(&client, || client.delete(&lock, Some(stat.version)))
+                        .await;
                 }
             }
         });
     }
 }
 
-/// Locks entry `lock`'s name by creating the lock node with `id`, then reads the entry. A
-/// lock node already holding `id` is ours (an earlier attempt whose reply was lost).
+/// Locks entry `lock`'s name by creating the lock node with `id`, then reads the entry on the
+/// lock's session. A lock node already holding `id` on the live session is ours (an earlier
+/// attempt whose reply was lost). Nothing is held until the lock node exists, so a failed or
+/// expired attempt is simply made again; once it exists, every step is on its session, and its
+/// loss starts the attempt over.
 async fn take(
     client: Client,
     lock: String,
     entry: String,
     id: Bytes,
-) -> Result<Option<Bytes>, Error> {
+) -> Result<Option<(Bytes, SessionId)>, Error> {
     let options = CreateOptions::mode(CreateMode::Ephemeral);
+    let mut backoff = Backoff::new();
     loop {
-        match client.create_with(&lock, id.clone(), &options).await {
-            Ok(_) => break,
-            Err(Error::NodeExists) => match until_ok(&client, || client.get_data(&lock)).await {
-                Ok((owner, _)) if owner == id => break,
+        let owner = match client.create_with_stat(&lock, id.clone(), &options).await {
+            Ok((_, stat)) => SessionId(stat.ephemeral_owner),
+            Err(Error::NodeExists) => match retry(&client, || client.get_data(&lock)).await {
+                Ok((owner, stat))
+                    if owner == id && session_alive(&client, SessionId(stat.ephemeral_owner)) =>
+                {
+                    SessionId(stat.ephemeral_owner)
+                }
+                Ok((owner, _)) if owner == id => {
+                    // Ours, of a session that is going: wait for it to go.
+                    recover(&client, &mut backoff).await?;
+                    continue;
+                }
                 Ok(_) => return Ok(None),
                 // Released in between: try again.
                 Err(Error::NoNode) => continue,
                 Err(error) => return Err(error),
             },
-            Err(error) if plumbing::is_transient(&error) => plumbing::recover(&client).await?,
-            Err(error) => return Err(error),
-        }
-    }
-    match until_ok(&client, || client.get_data(&entry)).await {
-        Ok((value, _)) => Ok(Some(value)),
-        Err(Error::NoNode) => {
-            // Consumed meanwhile: unlock.
-            match until_ok(&client, || client.delete(&lock, None)).await {
-                Ok(()) | Err(Error::NoNode) => Ok(None),
-                Err(error) => Err(error),
+            Err(error) => match classify(&error) {
+                Failure::Transient | Failure::SessionGone => {
+                    recover(&client, &mut backoff).await?;
+                    continue;
+                }
+                Failure::Fatal => return Err(error),
+            },
+        };
+        let held = client.bound_to_session(owner);
+        match retry_in_session(&held, || held.get_data(&entry)).await {
+            Ok((value, _)) => return Ok(Some((value, owner))),
+            Err(Error::NoNode) => {
+                // Consumed meanwhile: unlock.
+                return match retry_in_session(&held, || held.delete(&lock, None)).await {
+                    Ok(()) | Err(Error::NoNode | Error::SessionExpired) => Ok(None),
+                    Err(error) => Err(error),
+                };
             }
-        }
-        Err(error) => {
-            delete_in_background(&client, lock);
-            Err(error)
+            // The lock went with its session before the entry was read: start over.
+            Err(Error::SessionExpired) => {
+                recover(&client, &mut backoff).await?;
+            }
+            Err(error) => {
+                delete_in_background(&client, owner, lock);
+                return Err(error);
+            }
         }
     }
 }

@@ -13,7 +13,6 @@
 //!   watches the pool, so releases do not wake every waiter.
 
 use std::fmt;
-use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,14 +20,14 @@ use bytes::Bytes;
 use zk_client::{Client, CreateMode, CreateOptions, Error, SessionId, Stat, WatchEvent};
 
 use crate::error::{RecipeError, Result};
-use crate::lock::engine::{Cleanup, Contended, Contender, Protocol, Removal, remove};
-use crate::lock::util::{
-    Backoff, Either3, Event, SessionEvent, SessionWatch, client_stopped, is_transient, join,
-    parent, retry_transient, select3, with_timeout,
-};
-use crate::lock::{LOCK_MARKER, LockGuard};
-use crate::lost::LostSignal;
+use crate::lock::engine::{Cleanup, Contended, Contender, Protocol, Removal, Woken, remove, wake};
+use crate::lock::{Acquire, LOCK_MARKER, LockGuard, hold};
 use crate::naming::kazoo_uuid;
+use crate::support::paths::{join, parent};
+use crate::support::retry::{Backoff, Failure, classify, retry};
+use crate::support::session::{SessionEvent, SessionWatch, client_stopped};
+use crate::support::signal::Signal;
+use crate::support::within;
 
 /// kazoo's `Semaphore(client, path, identifier, max_leases)`.
 ///
@@ -55,7 +54,7 @@ pub struct Semaphore {
     lock_path: String,
     data: Bytes,
     max_leases: u32,
-    cancel: Arc<Event>,
+    cancel: Arc<Signal>,
 }
 
 impl fmt::Debug for Semaphore {
@@ -85,7 +84,7 @@ impl Semaphore {
             lock_path: format!("{path}-{LOCK_MARKER}"),
             data: Bytes::new(),
             max_leases,
-            cancel: Arc::new(Event::default()),
+            cancel: Arc::default(),
         }
     }
 
@@ -106,12 +105,15 @@ impl Semaphore {
         self.max_leases
     }
 
-    /// Takes a lease, waiting at most `timeout` (`None`: wait forever).
+    /// Takes a lease, waiting at most `timeout` (`None`: wait forever). In every failure (and
+    /// when the future is dropped) the nodes this attempt created are removed. A lost session
+    /// starts over.
     ///
-    /// Fails with [`RecipeError::Inconsistent`] if the pool was created with another lease
-    /// count, [`RecipeError::Timeout`] when time runs out and [`RecipeError::Cancelled`] after
-    /// [`cancel`](Semaphore::cancel); in every failure (and when the future is dropped) the
-    /// nodes this attempt created are removed. A lost session starts over.
+    /// # Errors
+    ///
+    /// [`RecipeError::Inconsistent`] if the pool was created with another lease count,
+    /// [`RecipeError::Timeout`] when time runs out, [`RecipeError::Cancelled`] after
+    /// [`cancel`](Semaphore::cancel), `RecipeError::Zk(Closed)` once the client is closed.
     pub async fn acquire(&self, timeout: Option<Duration>) -> Result<LockGuard> {
         self.acquire_inner(timeout, true)
             .await?
@@ -119,9 +121,29 @@ impl Semaphore {
     }
 
     /// Takes a lease only if one is free now and the serializing lock is not busy (kazoo's
-    /// `blocking=False`).
+    /// `blocking=False`): `None` otherwise.
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire`](Semaphore::acquire), without the timeout.
     pub async fn try_acquire(&self) -> Result<Option<LockGuard>> {
         self.acquire_inner(None, false).await
+    }
+
+    /// Takes a lease (waiting at most `timeout`), runs `work` with it, and gives it back:
+    /// kazoo's `with semaphore:`, raced against the loss of the lease as
+    /// [`Lock::run`](crate::Lock::run) is.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`acquire`](Semaphore::acquire), and [`RecipeError::SessionLost`] if the
+    /// lease was lost while the work ran (the work is stopped then).
+    pub async fn run<T>(
+        &self,
+        timeout: Option<Duration>,
+        work: impl AsyncFnOnce(&LockGuard) -> T,
+    ) -> Result<T> {
+        hold(self.acquire(timeout).await?, work).await
     }
 
     /// Makes every acquisition in progress on this value (and its clones) fail with
@@ -132,6 +154,10 @@ impl Semaphore {
 
     /// The identifiers of the current lease holders, in no particular order (kazoo's
     /// `lease_holders()`); holders without an identifier appear as empty strings.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a read fails.
     pub async fn lease_holders(&self) -> Result<Vec<String>> {
         let children = match self.client.get_children(&self.path).await {
             Ok(children) => children,
@@ -158,10 +184,10 @@ impl Semaphore {
         let mut cleanup = Cleanup::new(&self.client);
         let lock_slot = cleanup.slot();
         let lease_slot = cleanup.slot();
-        let outcome = with_timeout(
+        let outcome = within(
             &self.client,
             timeout,
-            self.run(&mut cleanup, lock_slot, lease_slot, wait, seen),
+            self.contend(&mut cleanup, lock_slot, lease_slot, wait, seen),
         )
         .await;
         match outcome {
@@ -189,26 +215,23 @@ impl Semaphore {
     async fn ensure_pool(&self) -> Result<()> {
         let count = self.max_leases.to_string();
         loop {
-            let created = retry_transient(&self.client, || {
+            let created = retry(&self.client, || {
                 self.client.create(&self.path, count.clone().into_bytes())
             })
             .await;
             match created {
                 Ok(_) => return Ok(()),
                 Err(Error::NoNode) => {
-                    retry_transient(&self.client, || self.client.ensure_path(parent(&self.path)))
-                        .await?;
+                    retry(&self.client, || self.client.ensure_path(parent(&self.path))).await?;
                 }
                 Err(Error::NodeExists) => {
-                    let data =
-                        match retry_transient(&self.client, || self.client.get_data(&self.path))
-                            .await
-                        {
-                            Ok((data, _)) => data,
-                            // Deleted in between: create it again.
-                            Err(Error::NoNode) => continue,
-                            Err(e) => return Err(e.into()),
-                        };
+                    let data = match retry(&self.client, || self.client.get_data(&self.path)).await
+                    {
+                        Ok((data, _)) => data,
+                        // Deleted in between: create it again.
+                        Err(Error::NoNode) => continue,
+                        Err(e) => return Err(e.into()),
+                    };
                     // Non-numeric data is ignored (the node may serve other purposes).
                     let stored = std::str::from_utf8(&data)
                         .ok()
@@ -228,7 +251,7 @@ impl Semaphore {
         }
     }
 
-    async fn run(
+    async fn contend(
         &self,
         cleanup: &mut Cleanup,
         lock_slot: usize,
@@ -267,9 +290,10 @@ impl Semaphore {
                 Ok(Pass::Restart) => backoff.reset(),
                 Ok(Pass::Closed) => return Err(Error::Closed.into()),
                 Ok(Pass::Cancelled) => return Err(RecipeError::Cancelled),
+                // A lost session took the serializing lock and any lease with it: the next
+                // pass starts over (the contender creates a fresh node on the new session).
                 Err(RecipeError::Zk(error))
-                    if (is_transient(&error) || error == Error::SessionExpired)
-                        && !client_stopped(&self.client) =>
+                    if classify(&error) != Failure::Fatal && !client_stopped(&self.client) =>
                 {
                     tracing::debug!(%error, path = %self.path, "semaphore step failed; retrying");
                     backoff.wait(&self.client).await;
@@ -357,19 +381,19 @@ impl Semaphore {
             if !wait {
                 return Ok(Pass::Busy);
             }
-            let mut watch = pin!(watch);
+            let mut watch = watch;
             loop {
-                match select3(watch.as_mut(), lock.session.next(), self.cancel.wait(seen)).await {
-                    Either3::First(WatchEvent::SessionExpired) => return Ok(Pass::Restart),
-                    Either3::First(WatchEvent::Closed | WatchEvent::AuthFailed) => {
+                match wake(&mut watch, &mut lock.session, cancel).await {
+                    Woken::Watch(WatchEvent::SessionExpired) => return Ok(Pass::Restart),
+                    Woken::Watch(WatchEvent::Closed | WatchEvent::AuthFailed) => {
                         return Ok(Pass::Closed);
                     }
-                    Either3::First(_) => break,
-                    Either3::Second(SessionEvent::Suspended) => {}
-                    Either3::Second(SessionEvent::Reconnected) => break,
-                    Either3::Second(SessionEvent::Lost) => return Ok(Pass::Restart),
-                    Either3::Second(SessionEvent::Closed) => return Ok(Pass::Closed),
-                    Either3::Third(()) => return Ok(Pass::Cancelled),
+                    Woken::Watch(_) => break,
+                    Woken::Session(SessionEvent::Suspended) => {}
+                    Woken::Session(SessionEvent::Reconnected) => break,
+                    Woken::Session(SessionEvent::Lost) => return Ok(Pass::Restart),
+                    Woken::Session(SessionEvent::Closed) => return Ok(Pass::Closed),
+                    Woken::Cancelled => return Ok(Pass::Cancelled),
                 }
             }
             if !lock.session.is_current() {
@@ -383,12 +407,11 @@ impl Semaphore {
     async fn own_lease(&self, lease_path: &str, stat: &Stat) -> Result<Option<Contended>> {
         let owner = SessionId(stat.ephemeral_owner);
         let session = SessionWatch::new(&self.client, owner);
-        let lost = LostSignal::new(&self.client);
-        if session.is_current() && lost.session() == Some(owner) {
+        if session.is_current() {
             return Ok(Some(Contended {
                 path: lease_path.to_owned(),
                 stat: stat.clone(),
-                lost,
+                owner,
                 session,
             }));
         }
@@ -396,5 +419,23 @@ impl Semaphore {
             Ok(()) | Err(Error::NoNode) => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+impl Acquire for Semaphore {
+    fn path(&self) -> &str {
+        Semaphore::path(self)
+    }
+
+    async fn acquire(&self, timeout: Option<Duration>) -> Result<LockGuard> {
+        Semaphore::acquire(self, timeout).await
+    }
+
+    async fn try_acquire(&self) -> Result<Option<LockGuard>> {
+        Semaphore::try_acquire(self).await
+    }
+
+    fn cancel(&self) {
+        Semaphore::cancel(self)
     }
 }

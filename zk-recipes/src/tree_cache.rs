@@ -11,10 +11,15 @@ use zk_client::{
 };
 
 use crate::error::{RecipeError, Result};
-use crate::watchers::plumbing::{
-    self, ChildrenRead, DataRead, Events, ExistsRead, Hub, Mux, StopSignal, children_watched,
-    data_watched, exists_watched, join, lock, settled,
+use crate::support::detach::{
+    ChildrenRead, DataRead, ExistsRead, children_watched, data_watched, exists_watched, settled,
 };
+use crate::support::events::{DEFAULT_CAPACITY, Events, Hub};
+use crate::support::lock;
+use crate::support::paths::join;
+use crate::support::retry::is_transient;
+use crate::support::signal::Signal;
+use crate::support::tasks::Tasks;
 
 /// A cached node: its path, data and Stat (kazoo's `NodeData`, Curator's `ChildData`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +34,7 @@ pub struct NodeData {
 
 /// The kind of a [`TreeEvent`], with kazoo's numbering (`TreeEvent.NODE_ADDED` is 0, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TreeEventType {
     /// A node entered the cache (kazoo's `NODE_ADDED`).
     NodeAdded = 0,
@@ -44,10 +50,14 @@ pub enum TreeEventType {
     ConnectionLost = 5,
     /// The cache has loaded the whole tree (kazoo's `INITIALIZED`).
     Initialized = 6,
+    /// A subscription fell behind (ours; kazoo's queue has no bound).
+    Lagged = 7,
 }
 
-/// What happened to a [`TreeCache`]: kazoo's `TreeEvent`.
+/// What happened to a [`TreeCache`]: kazoo's `TreeEvent`, and the lag report of a
+/// subscription that fell behind.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TreeEvent {
     /// A node entered the cache: at the initial load, when created, or when it became
     /// visible again.
@@ -66,6 +76,13 @@ pub enum TreeEvent {
     ConnectionLost,
     /// Every read of the initial load (or of the reload after a session loss) has completed.
     Initialized,
+    /// This subscription fell behind and `missed` events were dropped from it (not from the
+    /// cache): read the cache again ([`get_data`](TreeCache::get_data),
+    /// [`get_children`](TreeCache::get_children)) for the current state. See [`Events`].
+    Lagged {
+        /// How many events were dropped.
+        missed: u64,
+    },
 }
 
 impl TreeEvent {
@@ -79,6 +96,7 @@ impl TreeEvent {
             TreeEvent::ConnectionReconnected => TreeEventType::ConnectionReconnected,
             TreeEvent::ConnectionLost => TreeEventType::ConnectionLost,
             TreeEvent::Initialized => TreeEventType::Initialized,
+            TreeEvent::Lagged { .. } => TreeEventType::Lagged,
         }
     }
 
@@ -148,7 +166,7 @@ enum Kind {
     Exists,
 }
 
-/// An armed watch: its key in the worker's mux and the read that set it.
+/// An armed watch: its key in the worker's task set and the read that set it.
 #[derive(Debug, Clone, Copy)]
 struct Armed {
     key: u64,
@@ -203,14 +221,14 @@ struct Shared {
     root: String,
     tree: Mutex<Tree>,
     hub: Hub<TreeEvent>,
-    stop: Arc<StopSignal>,
+    stop: Arc<Signal>,
     lifecycle: Mutex<Lifecycle>,
 }
 
 impl Shared {
     fn close(&self) {
         *lock(&self.lifecycle) = Lifecycle::Closed;
-        self.stop.stop();
+        self.stop.notify();
         {
             let mut tree = lock(&self.tree);
             tree.closed = true;
@@ -284,12 +302,22 @@ impl TreeCache {
                     initialized: false,
                     closed: false,
                 }),
-                hub: Hub::default(),
+                hub: Hub::new(DEFAULT_CAPACITY, |missed| TreeEvent::Lagged { missed }),
                 stop: Arc::default(),
                 lifecycle: Mutex::new(Lifecycle::Latent),
             }),
             retry: RetryPolicy::default(),
         }
+    }
+
+    /// How many unread events each subscription ([`events`](TreeCache::events)) holds before
+    /// its oldest are dropped and reported as [`TreeEvent::Lagged`] (default 1024, at least
+    /// 1). Set it before subscribing and starting: it replaces the event channel.
+    pub fn with_event_capacity(mut self, capacity: usize) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.hub = Hub::new(capacity, |missed| TreeEvent::Lagged { missed });
+        }
+        self
     }
 
     /// How the root is created at start after a connection loss (default
@@ -331,7 +359,7 @@ impl TreeCache {
         let mut worker = Worker {
             client: self.client.clone(),
             shared: self.shared.clone(),
-            mux: Mux::default(),
+            tasks: Tasks::default(),
             next_seq: 1,
             next_id: ROOT + 1,
             outstanding: 0,
@@ -341,8 +369,8 @@ impl TreeCache {
             reload_pending: false,
         };
         let stop = self.shared.stop.clone();
-        worker.mux.push(async move {
-            stop.stopped().await;
+        worker.tasks.push(async move {
+            stop.wait(0).await;
             Msg::Stop
         });
         worker.watch_states(self.client.state_changes());
@@ -438,7 +466,7 @@ enum Msg {
 struct Worker {
     client: Client,
     shared: Arc<Shared>,
-    mux: Mux<Msg>,
+    tasks: Tasks<Msg>,
     next_seq: u64,
     next_id: u64,
     /// Reads under way.
@@ -454,8 +482,8 @@ struct Worker {
 
 impl Worker {
     async fn run(mut self) {
-        while let Some((_, msg)) = self.mux.next().await {
-            if self.shared.stop.is_stopped() {
+        while let Some((_, msg)) = self.tasks.next().await {
+            if self.shared.stop.is_notified() {
                 break;
             }
             let shared = self.shared.clone();
@@ -506,13 +534,13 @@ impl Worker {
                 break;
             }
         }
-        // Dropping the mux drops every watch (removing it) and every read under way (their
+        // Dropping the task set drops every watch (removing it) and every read under way (their
         // tasks drop the watches they set).
         tracing::debug!(root = %self.shared.root, "tree cache stopped");
     }
 
     fn watch_states(&mut self, mut stream: StateStream) {
-        self.mux.push(async move {
+        self.tasks.push(async move {
             let change = stream.next().await;
             Msg::State(change, stream)
         });
@@ -547,7 +575,7 @@ impl Worker {
         match kind {
             Kind::Data => {
                 let pending = data_watched(client, &path);
-                self.mux.push(async move {
+                self.tasks.push(async move {
                     Msg::Data {
                         node: id,
                         seq,
@@ -557,7 +585,7 @@ impl Worker {
             }
             Kind::Children => {
                 let pending = children_watched(client, &path);
-                self.mux.push(async move {
+                self.tasks.push(async move {
                     Msg::Children {
                         node: id,
                         seq,
@@ -567,7 +595,7 @@ impl Worker {
             }
             Kind::Exists => {
                 let pending = exists_watched(client, &path);
-                self.mux.push(async move {
+                self.tasks.push(async move {
                     Msg::Exists {
                         node: id,
                         seq,
@@ -590,7 +618,7 @@ impl Worker {
         let Some(node) = tree.nodes.get_mut(&id) else {
             return;
         };
-        let key = self.mux.push(async move {
+        let key = self.tasks.push(async move {
             Msg::Watch {
                 node: id,
                 kind,
@@ -599,7 +627,7 @@ impl Worker {
             }
         });
         if let Some(old) = node.watches[slot(kind)].replace(Armed { key, seq }) {
-            self.mux.remove(old.key);
+            self.tasks.remove(old.key);
         }
     }
 
@@ -619,7 +647,7 @@ impl Worker {
         let parent = node.parent;
         let name = node.path.rsplit('/').next().unwrap_or_default().to_owned();
         for armed in watches.into_iter().flatten() {
-            self.mux.remove(armed.key);
+            self.tasks.remove(armed.key);
         }
         for child in children {
             self.on_deleted(tree, child);
@@ -649,7 +677,7 @@ impl Worker {
             Error::Closed | Error::AuthFailed => false,
             // Everything is read again on the new session.
             Error::SessionExpired => true,
-            error if plumbing::is_transient(&error) => {
+            error if is_transient(&error) => {
                 self.retry.push((id, kind));
                 if self.client.state().is_connected() {
                     self.arm_timer();
@@ -670,7 +698,7 @@ impl Worker {
         }
         self.timer = true;
         let client = self.client.clone();
-        self.mux.push(async move {
+        self.tasks.push(async move {
             client.sleep(std::time::Duration::from_millis(200)).await;
             Msg::Timer
         });

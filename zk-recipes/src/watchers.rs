@@ -1,31 +1,55 @@
 //! Watching a node's data or children as a sequence of states: kazoo's `DataWatch`,
 //! `ChildrenWatch` and `PatientChildrenWatch`, without callbacks.
 //!
-//! Each watcher is a value whose `next().await` yields the next state; it re-arms its
-//! one-shot watch after every event, keeps it across reconnects (the client re-registers
+//! Each watcher is a [`Stream`] of states (also readable with its own `next().await`); it
+//! re-arms its one-shot watch after every event, keeps it across reconnects (the client re-registers
 //! watches with SetWatches, so changes made while disconnected are still reported), re-reads
 //! on the new session after a session loss, and holds at most one watch at a time. Dropping
 //! the watcher (or calling `stop`) removes that watch, on the server too, so timeouts around
 //! `next()` never accumulate watches (kazoo #175). `next()` is cancel-safe: a `next()` dropped
 //! halfway (a timeout) loses nothing, and the following call carries on.
 
-pub(crate) mod plumbing;
-
 use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::pin::{Pin, pin};
+use std::sync::Mutex;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_core::Stream;
+use futures_util::future::{BoxFuture, Either, select};
 use zk_client::{Client, Error, NodeEvent, OneshotWatch, SessionId, Stat, WatchEvent};
 
 use crate::error::{RecipeError, Result};
-use plumbing::{
-    ChildrenRead, DataRead, Detached, Either, ExistsRead, children_watched, data_watched,
-    exists_watched, settled,
+use crate::support::detach::{
+    ChildrenRead, DataRead, Detached, ExistsRead, children_watched, data_watched, exists_watched,
+    settled,
 };
+use crate::support::retry::{self, Backoff, Failure as StepFailure, classify};
+use crate::support::session::stopped_by;
 
-pub use plumbing::Events;
+/// Waiting for the connection (a new session after an expiry), then for a backoff delay,
+/// before a watcher reads again; fails once the client has stopped for good. Owned, so a
+/// watcher keeps it between polls. (In a `Mutex` only to keep the watcher `Sync`: it is
+/// polled through `&mut`, never locked.)
+struct Recovery(Mutex<BoxFuture<'static, Result<(), Error>>>);
+
+impl Recovery {
+    fn new(client: &Client, backoff: &mut Backoff) -> Recovery {
+        let client = client.clone();
+        let delay = backoff.next_delay();
+        Recovery(Mutex::new(Box::pin(async move {
+            retry::wait_connected(&client).await?;
+            client.sleep(delay).await;
+            Ok(())
+        })))
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let future = self.0.get_mut().unwrap_or_else(|e| e.into_inner());
+        future.as_mut().poll(cx)
+    }
+}
 
 /// What to do after a failed read.
 enum Failure {
@@ -37,11 +61,14 @@ enum Failure {
     End,
 }
 
-fn classify(error: Error) -> Failure {
-    match error {
-        Error::Closed => Failure::End,
-        e if plumbing::is_transient(&e) => Failure::Retry,
-        e => Failure::Fatal(RecipeError::Zk(e)),
+/// A watcher holds nothing of a session: after a transient error or an expiry it reads again
+/// (on the new session), as kazoo's watchers do.
+fn on_failure(error: Error) -> Failure {
+    let kind = classify(&error);
+    match (error, kind) {
+        (Error::Closed, _) => Failure::End,
+        (_, StepFailure::Transient | StepFailure::SessionGone) => Failure::Retry,
+        (error, StepFailure::Fatal) => Failure::Fatal(RecipeError::Zk(error)),
     }
 }
 
@@ -74,15 +101,15 @@ enum DataPhase {
     ReadingExists(Detached<ExistsRead>),
     Armed(OneshotWatch),
     /// Wait for the connection (or a new session), then read.
-    Recover,
+    Recover(Recovery),
     Stopped,
 }
 
-/// Watches a node's data: kazoo's `DataWatch`, as a sequence of [`DataUpdate`]s.
+/// Watches a node's data: kazoo's `DataWatch`, as a [`Stream`] of [`DataUpdate`]s.
 ///
-/// The first [`next`](DataWatch::next) yields the current state (data and Stat, or `None`
+/// The first item (from [`next`](DataWatch::next), or the stream) is the current state (data and Stat, or `None`
 /// for both when the node does not exist: a missing node is watched for its creation). After
-/// that, `next` yields a state whenever the node's `mzxid` changes (data set, node created or
+/// that, it yields a state whenever the node's `mzxid` changes (data set, node created or
 /// deleted), carrying the notification that revealed it. The watch survives disconnects, and
 /// after a session loss the node is read again on the new session (yielded only if it
 /// changed, with no event). It ends (`None`) when the client is closed or after
@@ -114,6 +141,7 @@ pub struct DataWatch {
     /// The notification that caused the read under way.
     event: Option<NodeEvent>,
     phase: DataPhase,
+    backoff: Backoff,
 }
 
 impl std::fmt::Debug for DataWatch {
@@ -136,6 +164,7 @@ impl DataWatch {
             last: None,
             event: None,
             phase: DataPhase::Read,
+            backoff: Backoff::new(),
         }
     }
 
@@ -152,83 +181,9 @@ impl DataWatch {
     /// The next state: the current one on the first call, then the next change. `None` once
     /// the watcher has ended (client closed, [`stop`](DataWatch::stop), or after an error
     /// that retrying cannot cure, which is yielded first). Connection loss and session loss
-    /// are waited out. Cancel-safe.
+    /// are waited out. Cancel-safe. The same as the [`Stream`]'s next item.
     pub async fn next(&mut self) -> Option<Result<DataUpdate>> {
-        loop {
-            match &mut self.phase {
-                DataPhase::Stopped => return None,
-                DataPhase::Read => {
-                    self.phase = DataPhase::ReadingData(data_watched(&self.client, &self.path));
-                }
-                DataPhase::ReadingData(pending) => {
-                    let result = settled(pending.await);
-                    match result {
-                        Ok((data, stat, watch)) => {
-                            self.phase = DataPhase::Armed(watch);
-                            if let Some(update) = self.changed(Some(data), Some(stat)) {
-                                return Some(Ok(update));
-                            }
-                        }
-                        Err(Error::NoNode) => {
-                            self.phase =
-                                DataPhase::ReadingExists(exists_watched(&self.client, &self.path));
-                        }
-                        Err(error) => {
-                            if let Some(end) = self.fail(error) {
-                                return end;
-                            }
-                        }
-                    }
-                }
-                DataPhase::ReadingExists(pending) => {
-                    let result = settled(pending.await);
-                    match result {
-                        // Created in between: read it (dropping this watch; the read sets
-                        // the same server watch again).
-                        Ok((Some(_), _)) => self.phase = DataPhase::Read,
-                        Ok((None, watch)) => {
-                            self.phase = DataPhase::Armed(watch);
-                            if let Some(update) = self.changed(None, None) {
-                                return Some(Ok(update));
-                            }
-                        }
-                        Err(error) => {
-                            if let Some(end) = self.fail(error) {
-                                return end;
-                            }
-                        }
-                    }
-                }
-                DataPhase::Armed(watch) => {
-                    let event = watch.await;
-                    match event {
-                        WatchEvent::Node(event) => {
-                            self.event = Some(event);
-                            self.phase = DataPhase::Read;
-                        }
-                        WatchEvent::SessionExpired => {
-                            self.event = None;
-                            self.phase = DataPhase::Recover;
-                        }
-                        WatchEvent::Resumed { .. } => self.phase = DataPhase::Read,
-                        _ => {
-                            self.phase = DataPhase::Stopped;
-                            return None;
-                        }
-                    }
-                }
-                DataPhase::Recover => match plumbing::recover(&self.client).await {
-                    Ok(()) => self.phase = DataPhase::Read,
-                    Err(error) => {
-                        self.phase = DataPhase::Stopped;
-                        return match error {
-                            Error::Closed => None,
-                            e => Some(Err(RecipeError::Zk(e))),
-                        };
-                    }
-                },
-            }
-        }
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
     /// The state to yield, if the version differs from the last one yielded.
@@ -244,9 +199,9 @@ impl DataWatch {
 
     /// Handles a failed read: `Some(what to return)` if the watcher is over.
     fn fail(&mut self, error: Error) -> Option<Option<Result<DataUpdate>>> {
-        match classify(error) {
+        match on_failure(error) {
             Failure::Retry => {
-                self.phase = DataPhase::Recover;
+                self.phase = DataPhase::Recover(Recovery::new(&self.client, &mut self.backoff));
                 None
             }
             Failure::Fatal(error) => {
@@ -256,6 +211,87 @@ impl DataWatch {
             Failure::End => {
                 self.phase = DataPhase::Stopped;
                 Some(None)
+            }
+        }
+    }
+}
+
+impl Stream for DataWatch {
+    type Item = Result<DataUpdate>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            match &mut this.phase {
+                DataPhase::Stopped => return Poll::Ready(None),
+                DataPhase::Read => {
+                    this.phase = DataPhase::ReadingData(data_watched(&this.client, &this.path));
+                }
+                DataPhase::ReadingData(pending) => {
+                    match settled(ready!(Pin::new(pending).poll(cx))) {
+                        Ok((data, stat, watch)) => {
+                            this.backoff.reset();
+                            this.phase = DataPhase::Armed(watch);
+                            if let Some(update) = this.changed(Some(data), Some(stat)) {
+                                return Poll::Ready(Some(Ok(update)));
+                            }
+                        }
+                        Err(Error::NoNode) => {
+                            this.phase =
+                                DataPhase::ReadingExists(exists_watched(&this.client, &this.path));
+                        }
+                        Err(error) => {
+                            if let Some(end) = this.fail(error) {
+                                return Poll::Ready(end);
+                            }
+                        }
+                    }
+                }
+                DataPhase::ReadingExists(pending) => {
+                    match settled(ready!(Pin::new(pending).poll(cx))) {
+                        // Created in between: read it (dropping this watch; the read sets
+                        // the same server watch again).
+                        Ok((Some(_), _)) => this.phase = DataPhase::Read,
+                        Ok((None, watch)) => {
+                            this.backoff.reset();
+                            this.phase = DataPhase::Armed(watch);
+                            if let Some(update) = this.changed(None, None) {
+                                return Poll::Ready(Some(Ok(update)));
+                            }
+                        }
+                        Err(error) => {
+                            if let Some(end) = this.fail(error) {
+                                return Poll::Ready(end);
+                            }
+                        }
+                    }
+                }
+                DataPhase::Armed(watch) => match ready!(Pin::new(watch).poll(cx)) {
+                    WatchEvent::Node(event) => {
+                        this.event = Some(event);
+                        this.phase = DataPhase::Read;
+                    }
+                    WatchEvent::SessionExpired => {
+                        this.event = None;
+                        this.phase =
+                            DataPhase::Recover(Recovery::new(&this.client, &mut this.backoff));
+                    }
+                    WatchEvent::Resumed { .. } => this.phase = DataPhase::Read,
+                    _ => {
+                        this.phase = DataPhase::Stopped;
+                        return Poll::Ready(None);
+                    }
+                },
+                DataPhase::Recover(recovering) => match ready!(recovering.poll(cx)) {
+                    Ok(()) => this.phase = DataPhase::Read,
+                    Err(error) => {
+                        this.phase = DataPhase::Stopped;
+                        return Poll::Ready(match error {
+                            Error::Closed => None,
+                            e => Some(Err(RecipeError::Zk(e))),
+                        });
+                    }
+                },
             }
         }
     }
@@ -278,17 +314,17 @@ enum ChildrenPhase {
     Read,
     Reading(Detached<ChildrenRead>),
     Armed(OneshotWatch),
-    Recover,
+    Recover(Recovery),
     /// Report the last error, then end.
     Failing(RecipeError),
     Stopped,
 }
 
-/// Watches a node's children: kazoo's `ChildrenWatch`, as a sequence of
+/// Watches a node's children: kazoo's `ChildrenWatch`, as a [`Stream`] of
 /// [`ChildrenUpdate`]s.
 ///
-/// The first [`next`](ChildrenWatch::next) yields the current children; after that, `next`
-/// yields the children after every child-list change. The watch survives disconnects. After a
+/// The first item (from [`next`](ChildrenWatch::next), or the stream) is the current children;
+/// after that, it yields the children after every child-list change. The watch survives disconnects. After a
 /// session loss (with [`allow_session_lost`](ChildrenWatch::allow_session_lost), the default)
 /// the children are read again on the new session and yielded only if they differ, as kazoo
 /// does; without it, the watcher ends with [`RecipeError::SessionLost`].
@@ -319,6 +355,7 @@ pub struct ChildrenWatch {
     session: Option<SessionId>,
     event: Option<NodeEvent>,
     phase: ChildrenPhase,
+    backoff: Backoff,
 }
 
 impl std::fmt::Debug for ChildrenWatch {
@@ -346,6 +383,7 @@ impl ChildrenWatch {
             session: None,
             event: None,
             phase: ChildrenPhase::Read,
+            backoff: Backoff::new(),
         }
     }
 
@@ -377,98 +415,10 @@ impl ChildrenWatch {
 
     /// The next children: the current ones on the first call, then after the next change.
     /// `None` once the watcher has ended (after yielding the reason, unless the client was
-    /// closed or [`stop`](ChildrenWatch::stop) was called). Cancel-safe.
+    /// closed or [`stop`](ChildrenWatch::stop) was called). Cancel-safe. The same as the
+    /// [`Stream`]'s next item.
     pub async fn next(&mut self) -> Option<Result<ChildrenUpdate>> {
-        loop {
-            match &mut self.phase {
-                ChildrenPhase::Stopped => return None,
-                ChildrenPhase::Failing(_) => {
-                    let ChildrenPhase::Failing(error) =
-                        std::mem::replace(&mut self.phase, ChildrenPhase::Stopped)
-                    else {
-                        return None;
-                    };
-                    return Some(Err(error));
-                }
-                ChildrenPhase::Read => {
-                    self.phase = ChildrenPhase::Reading(children_watched(&self.client, &self.path));
-                }
-                ChildrenPhase::Reading(pending) => {
-                    let result = settled(pending.await);
-                    match result {
-                        Ok((children, _, watch)) => {
-                            self.phase = ChildrenPhase::Armed(watch);
-                            self.session = self.client.session_id();
-                            let event = self.event.take();
-                            let mut sorted = children.clone();
-                            sorted.sort_unstable();
-                            let restarted = !std::mem::replace(&mut self.established, true);
-                            if restarted && self.prior.as_ref() == Some(&sorted) {
-                                continue;
-                            }
-                            self.prior = Some(sorted);
-                            let event = if self.send_event { event } else { None };
-                            return Some(Ok(ChildrenUpdate { children, event }));
-                        }
-                        Err(Error::NoNode) => {
-                            self.phase = ChildrenPhase::Stopped;
-                            return Some(Err(RecipeError::Zk(Error::NoNode)));
-                        }
-                        Err(error) => match classify(error) {
-                            Failure::Retry => self.lose_track(),
-                            Failure::Fatal(error) => {
-                                self.phase = ChildrenPhase::Stopped;
-                                return Some(Err(error));
-                            }
-                            Failure::End => {
-                                self.phase = ChildrenPhase::Stopped;
-                                return None;
-                            }
-                        },
-                    }
-                }
-                ChildrenPhase::Armed(watch) => {
-                    let event = watch.await;
-                    match event {
-                        WatchEvent::Node(event) => {
-                            self.event = Some(event);
-                            self.phase = ChildrenPhase::Read;
-                        }
-                        WatchEvent::SessionExpired => {
-                            if self.allow_session_lost {
-                                self.lose_track();
-                            } else {
-                                self.phase = ChildrenPhase::Failing(RecipeError::SessionLost);
-                            }
-                        }
-                        WatchEvent::Resumed { .. } => self.phase = ChildrenPhase::Read,
-                        _ => {
-                            self.phase = ChildrenPhase::Stopped;
-                            return None;
-                        }
-                    }
-                }
-                ChildrenPhase::Recover => match plumbing::recover(&self.client).await {
-                    Ok(()) => {
-                        let lost =
-                            self.session.is_some() && self.client.session_id() != self.session;
-                        self.phase = if lost && !self.allow_session_lost {
-                            ChildrenPhase::Failing(RecipeError::SessionLost)
-                        } else {
-                            ChildrenPhase::Read
-                        };
-                    }
-                    Err(Error::Closed) => {
-                        self.phase = ChildrenPhase::Stopped;
-                        return None;
-                    }
-                    Err(error) => {
-                        self.phase = ChildrenPhase::Stopped;
-                        return Some(Err(RecipeError::Zk(error)));
-                    }
-                },
-            }
-        }
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
     /// The watch is gone or unknown (a failed read, a lost session): read again once
@@ -476,7 +426,102 @@ impl ChildrenWatch {
     fn lose_track(&mut self) {
         self.established = false;
         self.event = None;
-        self.phase = ChildrenPhase::Recover;
+        self.phase = ChildrenPhase::Recover(Recovery::new(&self.client, &mut self.backoff));
+    }
+}
+
+impl Stream for ChildrenWatch {
+    type Item = Result<ChildrenUpdate>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            match &mut this.phase {
+                ChildrenPhase::Stopped => return Poll::Ready(None),
+                ChildrenPhase::Failing(_) => {
+                    let ChildrenPhase::Failing(error) =
+                        std::mem::replace(&mut this.phase, ChildrenPhase::Stopped)
+                    else {
+                        return Poll::Ready(None);
+                    };
+                    return Poll::Ready(Some(Err(error)));
+                }
+                ChildrenPhase::Read => {
+                    this.phase = ChildrenPhase::Reading(children_watched(&this.client, &this.path));
+                }
+                ChildrenPhase::Reading(pending) => {
+                    match settled(ready!(Pin::new(pending).poll(cx))) {
+                        Ok((children, _, watch)) => {
+                            this.backoff.reset();
+                            this.phase = ChildrenPhase::Armed(watch);
+                            this.session = this.client.session_id();
+                            let event = this.event.take();
+                            let mut sorted = children.clone();
+                            sorted.sort_unstable();
+                            let restarted = !std::mem::replace(&mut this.established, true);
+                            if restarted && this.prior.as_ref() == Some(&sorted) {
+                                continue;
+                            }
+                            this.prior = Some(sorted);
+                            let event = if this.send_event { event } else { None };
+                            return Poll::Ready(Some(Ok(ChildrenUpdate { children, event })));
+                        }
+                        Err(Error::NoNode) => {
+                            this.phase = ChildrenPhase::Stopped;
+                            return Poll::Ready(Some(Err(RecipeError::Zk(Error::NoNode))));
+                        }
+                        Err(error) => match on_failure(error) {
+                            Failure::Retry => this.lose_track(),
+                            Failure::Fatal(error) => {
+                                this.phase = ChildrenPhase::Stopped;
+                                return Poll::Ready(Some(Err(error)));
+                            }
+                            Failure::End => {
+                                this.phase = ChildrenPhase::Stopped;
+                                return Poll::Ready(None);
+                            }
+                        },
+                    }
+                }
+                ChildrenPhase::Armed(watch) => match ready!(Pin::new(watch).poll(cx)) {
+                    WatchEvent::Node(event) => {
+                        this.event = Some(event);
+                        this.phase = ChildrenPhase::Read;
+                    }
+                    WatchEvent::SessionExpired => {
+                        if this.allow_session_lost {
+                            this.lose_track();
+                        } else {
+                            this.phase = ChildrenPhase::Failing(RecipeError::SessionLost);
+                        }
+                    }
+                    WatchEvent::Resumed { .. } => this.phase = ChildrenPhase::Read,
+                    _ => {
+                        this.phase = ChildrenPhase::Stopped;
+                        return Poll::Ready(None);
+                    }
+                },
+                ChildrenPhase::Recover(recovering) => match ready!(recovering.poll(cx)) {
+                    Ok(()) => {
+                        let lost =
+                            this.session.is_some() && this.client.session_id() != this.session;
+                        this.phase = if lost && !this.allow_session_lost {
+                            ChildrenPhase::Failing(RecipeError::SessionLost)
+                        } else {
+                            ChildrenPhase::Read
+                        };
+                    }
+                    Err(Error::Closed) => {
+                        this.phase = ChildrenPhase::Stopped;
+                        return Poll::Ready(None);
+                    }
+                    Err(error) => {
+                        this.phase = ChildrenPhase::Stopped;
+                        return Poll::Ready(Some(Err(RecipeError::Zk(error))));
+                    }
+                },
+            }
+        }
     }
 }
 
@@ -518,23 +563,27 @@ impl PatientChildrenWatch {
     }
 
     /// Waits until the children have not changed for `time_boundary`; returns them and a
-    /// future of their next change. Fails if the node does not exist (`NoNode`) or the client
-    /// stops. Dropping the future removes its watch.
+    /// future of their next change. Dropping the future removes its watch.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk(NoNode)` if the node does not exist, `RecipeError::Zk(Closed)` (or
+    /// `AuthFailed`) once the client has stopped.
     pub async fn wait_stable(&self) -> Result<(Vec<String>, ChildrenChanged)> {
         loop {
-            let (children, _, mut watch) = plumbing::until_ok(&self.client, || async {
+            let (children, _, mut watch) = retry::retry(&self.client, || async {
                 settled(children_watched(&self.client, &self.path).await)
             })
             .await?;
-            let mut quiet = Box::pin(self.client.sleep(self.time_boundary));
-            match plumbing::select(&mut watch, &mut quiet).await {
+            let quiet = pin!(self.client.sleep(self.time_boundary));
+            match select(&mut watch, quiet).await {
                 // Changed (or the session was lost): start over.
-                Either::Left(event) => {
-                    if let Some(error) = plumbing::stopped_by(&event) {
+                Either::Left((event, _)) => {
+                    if let Some(error) = stopped_by(&event) {
                         return Err(error.into());
                     }
                 }
-                Either::Right(()) => return Ok((children, ChildrenChanged { watch })),
+                Either::Right(((), _)) => return Ok((children, ChildrenChanged { watch })),
             }
         }
     }
@@ -561,6 +610,7 @@ impl Future for ChildrenChanged {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Events;
 
     /// Every recipe value can move between tasks and threads, and so can the futures of its
     /// waits.
@@ -584,6 +634,10 @@ mod tests {
         send_sync::<crate::CuratorCache>();
         send_sync::<Events<crate::TreeEvent>>();
         send_sync::<Events<crate::CacheEvent>>();
+        send_sync::<crate::Lock>();
+        send_sync::<crate::Semaphore>();
+        send_sync::<crate::LockGuard>();
+        send_sync::<crate::Lost>();
         let _ = |mut data: DataWatch,
                  mut children: ChildrenWatch,
                  mut queue: crate::LockingQueue,

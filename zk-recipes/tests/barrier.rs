@@ -2,16 +2,15 @@
 //! and leaving together, timeouts and cancellation that remove the member's node, and a
 //! session expiry while entering.
 
-#[path = "support/group_b.rs"]
-mod group_b;
 mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use group_b::{OwnServer, WAIT, client_with, until_unwatched};
+use support::watches::until_unwatched;
 use support::within;
+use support::{OwnServer, WAIT, client_with};
 use zk_client::Client;
 use zk_recipes::{Barrier, ChildrenWatch, DoubleBarrier, RecipeError};
 

@@ -3,22 +3,22 @@
 //! recovery from a connection loss and a real session expiry (changes made meanwhile are
 //! caught up).
 
-#[path = "support/group_b.rs"]
-mod group_b;
 mod support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use group_b::{OwnServer, WAIT, client_with, server_data_watches, until_unwatched, wait_state};
+use support::waits::wait_for_state;
+use support::watches::{server_data_watches, until_unwatched};
 use support::within;
+use support::{OwnServer, WAIT, client_with};
 use zk_client::{CreateMode, SessionState};
 use zk_recipes::{CacheEvent, CuratorCache, Events, RecipeError, TreeCache, TreeEvent};
 
 const SESSION: Duration = Duration::from_secs(10);
 
 /// Reads events until `done` says the ones seen so far are enough; returns them.
-async fn collect<E: std::fmt::Debug>(
+async fn collect<E: std::fmt::Debug + Clone>(
     events: &mut Events<E>,
     mut done: impl FnMut(&[E]) -> bool,
 ) -> Vec<E> {
@@ -41,7 +41,7 @@ async fn collect<E: std::fmt::Debug>(
     seen
 }
 
-async fn next<E: std::fmt::Debug>(events: &mut Events<E>) -> E {
+async fn next<E: std::fmt::Debug + Clone>(events: &mut Events<E>) -> E {
     within(WAIT, "an event", events.next())
         .await
         .expect("the cache is running")
@@ -77,7 +77,7 @@ fn cache_paths(events: &[CacheEvent]) -> (BTreeSet<String>, BTreeSet<String>, BT
             CacheEvent::Created(d) => created.insert(d.path.clone()),
             CacheEvent::Changed { new, .. } => changed.insert(new.path.clone()),
             CacheEvent::Deleted(d) => deleted.insert(d.path.clone()),
-            CacheEvent::Initialized => false,
+            _ => false,
         };
     }
     (created, changed, deleted)
@@ -314,7 +314,7 @@ async fn caches_catch_up_after_connection_loss_and_session_expiry() {
 
     // Connection loss.
     server.cluster.cut_all();
-    wait_state(&mut states, SessionState::Suspended).await;
+    wait_for_state(&mut states, SessionState::Suspended).await;
     writer.set_data("/t/a", "2", None).await.unwrap();
     writer.create("/t/c", "").await.unwrap();
     writer.delete("/t/b", None).await.unwrap();

@@ -2,16 +2,14 @@
 //! 4-byte encoding byte for byte, twenty concurrent incrementers, and a connection loss in
 //! the middle.
 
-#[path = "support/group_b.rs"]
-mod group_b;
 mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use group_b::{OwnServer, WAIT, client_with};
 use support::within;
+use support::{OwnServer, WAIT, client_with};
 use zk_recipes::{Counter, RecipeError};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,15 +1,14 @@
 //! kazoo's Election against a real server: one leader at a time, contenders, cancel, time
 //! limits, and (on a server of its own) connection loss and session expiry.
 
-#[path = "support/group_a.rs"]
-mod group_a;
 mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use group_a::{OwnServer, children, client_with, soon, wait_children, wait_connected};
+use support::waits::{children, soon, wait_children, wait_connected};
+use support::{OwnServer, client_with};
 use zk_recipes::{Election, RecipeError};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,7 +100,7 @@ async fn leadership_survives_a_cut_but_not_an_expiry() {
     let server = OwnServer::start("election-faults").await;
     let a = client_with(&server.proxied, Duration::from_secs(10)).await;
     let b = client_with(&server.direct, Duration::from_secs(10)).await;
-    let (token_tx, token_rx) = group_a::oneshot();
+    let (token_tx, token_rx) = support::waits::oneshot();
     let election_a = Election::new(&a, "/el").with_identifier("a");
     let leader_a = tokio::spawn(async move {
         election_a

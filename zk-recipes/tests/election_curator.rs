@@ -2,23 +2,22 @@
 //! contenders, time limits and cancel, and (on a server of its own) connection loss and session
 //! expiry.
 
-#[path = "support/group_a.rs"]
-mod group_a;
 mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use group_a::{OwnServer, children, client_with, soon, wait_children, wait_connected};
+use support::waits::{children, soon, wait_children, wait_connected};
+use support::{OwnServer, client_with};
 use zk_recipes::{LeaderLatch, Participant, RecipeError, Sequence};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn latch_participants_leader_and_limits() {
     let connect = support::chroot("latch-basic").await;
     let client = support::client(&connect).await;
-    let a = LeaderLatch::new(&client, "/latch").with_id("a");
-    let b = LeaderLatch::new(&client, "/latch").with_id("b");
+    let a = LeaderLatch::new(&client, "/latch").with_identifier("a");
+    let b = LeaderLatch::new(&client, "/latch").with_identifier("b");
     let leading = a.await_leadership(None).await.unwrap();
     let name = leading.path().rsplit('/').next().unwrap();
     assert!(
@@ -47,7 +46,7 @@ async fn latch_participants_leader_and_limits() {
     );
     assert_eq!(b.leader().await.unwrap().unwrap().id, "a");
 
-    let c = LeaderLatch::new(&client, "/latch").with_id("c");
+    let c = LeaderLatch::new(&client, "/latch").with_identifier("c");
     let result = c.await_leadership(Some(Duration::from_millis(60))).await;
     assert!(matches!(result, Err(RecipeError::Timeout)), "{result:?}");
     let pending = tokio::spawn({
@@ -80,7 +79,7 @@ async fn twenty_latch_participants_lead_in_turn() {
     let led = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for i in 0..20 {
-        let latch = LeaderLatch::new(&clients[i % 4], "/many").with_id(&format!("p{i}"));
+        let latch = LeaderLatch::new(&clients[i % 4], "/many").with_identifier(&format!("p{i}"));
         let (leading, led) = (leading.clone(), led.clone());
         tasks.push(tokio::spawn(async move {
             let leadership = latch.await_leadership(None).await.unwrap();
@@ -107,11 +106,11 @@ async fn latch_under_faults() {
     let b = client_with(&server.direct, Duration::from_secs(10)).await;
     // Connection loss while waiting for leadership: still one node, still leads later.
     let leader_b = LeaderLatch::new(&b, "/l")
-        .with_id("b")
+        .with_identifier("b")
         .await_leadership(None)
         .await
         .unwrap();
-    let latch_a = LeaderLatch::new(&a, "/l").with_id("a");
+    let latch_a = LeaderLatch::new(&a, "/l").with_identifier("a");
     let task = tokio::spawn({
         let latch_a = latch_a.clone();
         async move { latch_a.await_leadership(None).await }
@@ -122,18 +121,18 @@ async fn latch_under_faults() {
     wait_connected(&a).await;
     wait_children(&b, "/l", "a's node", |c| c.len() == 2).await;
     leader_b.release().await.unwrap();
-    let mut leader_a = soon("a leads", task).await.unwrap().unwrap();
+    let leader_a = soon("a leads", task).await.unwrap().unwrap();
     assert_eq!(children(&b, "/l").await.len(), 1);
 
     // Session expiry while leading: lost, and the next leader's token is greater.
     let waiting = tokio::spawn({
-        let latch_b = LeaderLatch::new(&b, "/l").with_id("b");
+        let latch_b = LeaderLatch::new(&b, "/l").with_identifier("b");
         async move { latch_b.await_leadership(None).await }
     });
     wait_children(&b, "/l", "b waiting", |c| c.len() == 2).await;
     server.expire(&a);
-    soon("until_lost", leader_a.until_lost()).await;
-    soon("the LostSignal", leader_a.lost().lost()).await;
+    soon("the loss", leader_a.lost()).await;
+    assert!(leader_a.is_lost());
     let next = soon("b leads", waiting).await.unwrap().unwrap();
     assert!(next.fencing_token() > leader_a.fencing_token());
     assert_eq!(latch_a.leader().await.unwrap().unwrap().id, "b");

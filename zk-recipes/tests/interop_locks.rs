@@ -1,14 +1,12 @@
 //! Interoperability with real kazoo (Debian's 2.8.0) on the same paths, in both directions:
 //! Lock, ReadLock/WriteLock, Election, Semaphore, NonBlockingLease and SetPartitioner.
 
-#[path = "support/group_a.rs"]
-mod group_a;
 mod support;
 
 use std::time::Duration;
 
-use group_a::{children, soon, wait_children};
 use support::kazoo::Kazoo;
+use support::waits::{children, soon, wait_children};
 use zk_recipes::{
     Election, LeaseRecord, Lock, NonBlockingLease, PartitionState, ReadLock, RecipeError,
     Semaphore, SetPartitioner, WriteLock,
@@ -332,7 +330,7 @@ async fn a_lease_is_seen_the_same_by_both() {
             .await
             .unwrap()
     );
-    let multi = zk_recipes::MultiNonBlockingLease::new(&client, 2, "/multi", ten_minutes)
+    let multi = zk_recipes::MultiNonBlockingLease::new(&client, "/multi", 2, ten_minutes)
         .with_identifier("rs");
     assert_eq!(multi.obtain().await.unwrap(), Some(0));
     kazoo.say("go");
@@ -351,9 +349,9 @@ async fn a_set_is_partitioned_between_both() {
     let client = support::client(&connect).await;
     let set = ["a", "b", "c", "d"].map(String::from);
     let ours = SetPartitioner::builder(&client, "/part", set.clone())
-        .identifier("rs")
-        .time_boundary(Duration::from_millis(300))
-        .max_reaction_time(Duration::from_millis(200))
+        .with_identifier("rs")
+        .with_time_boundary(Duration::from_millis(300))
+        .with_max_reaction_time(Duration::from_millis(200))
         .start()
         .await
         .unwrap();

@@ -1,4 +1,4 @@
-//! The group B recipes beside real kazoo (Debian's python3-kazoo) on the same paths: queues
+//! Queues, counters, parties and barriers beside real kazoo (Debian's python3-kazoo) on the same paths: queues
 //! filled by one and drained by the other, a LockingQueue shared, counters incremented by
 //! both in each encoding, parties and barriers across the two languages.
 
@@ -233,8 +233,8 @@ async fn parties_seen_the_same_by_kazoo_and_rust() {
         hear()
         "#,
     );
-    let mut party = Party::new(&client, "/party", "rs");
-    let mut shallow = ShallowParty::new(&client, "/shallow", "rs-host");
+    let mut party = Party::new(&client, "/party").with_identifier("rs");
+    let mut shallow = ShallowParty::new(&client, "/shallow").with_identifier("rs-host");
     party.join().await.unwrap();
     shallow.join().await.unwrap();
     assert_eq!(hear(&mut kazoo), "joined");

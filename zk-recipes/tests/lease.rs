@@ -2,15 +2,14 @@
 //! test controls: exclusivity, renewal, expiry, the version guard, twenty racers, and a
 //! connection loss during an attempt.
 
-#[path = "support/group_a.rs"]
-mod group_a;
 mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use group_a::{OwnServer, children, client_with, soon, wait_connected};
+use support::waits::{children, soon, wait_connected};
+use support::{OwnServer, client_with};
 use zk_recipes::{LeaseRecord, MultiNonBlockingLease, NonBlockingLease};
 
 /// 2026-11-22T19:05:11 UTC.
@@ -42,11 +41,7 @@ async fn a_lease_is_exclusive_until_it_ends_and_renewable() {
     );
     assert_eq!(
         lease_b.holder().await.unwrap().unwrap(),
-        LeaseRecord {
-            version: 1,
-            holder: "a".into(),
-            end: UNIX_EPOCH + Duration::from_secs(T0 + 3600)
-        }
+        LeaseRecord::new("a", UNIX_EPOCH + Duration::from_secs(T0 + 3600))
     );
     assert_eq!(
         children(&client, "/leases/job").await,
@@ -112,7 +107,7 @@ async fn twenty_racers_one_lease_and_multi_slots() {
 
     let client = &clients[0];
     let multi = |who: &str| {
-        MultiNonBlockingLease::new(client, 3, "/slots", Duration::from_secs(600))
+        MultiNonBlockingLease::new(client, "/slots", 3, Duration::from_secs(600))
             .with_identifier(who)
     };
     assert_eq!(multi("h1").obtain().await.unwrap(), Some(0));
@@ -150,7 +145,7 @@ async fn connection_loss_during_an_attempt() {
             .unwrap()
             .unwrap();
         assert_eq!(record.holder, "me");
-        group_a::wait_children(&observer, &path, "the lock node's clean-up", |c| {
+        support::waits::wait_children(&observer, &path, "the lock node's clean-up", |c| {
             c == ["lease_holder"]
         })
         .await;

@@ -1,15 +1,13 @@
 //! kazoo's Lock, ReadLock and WriteLock against a real server: exclusion, contenders, the
 //! #649 interleaving, time limits, cancellation and dropped futures, watch hygiene.
 
-#[path = "support/group_a.rs"]
-mod group_a;
 mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use group_a::{children, soon, still_pending, wait_children};
+use support::waits::{children, soon, still_pending, wait_children};
 use zk_client::{Error, WatcherType};
 use zk_recipes::{Lock, ReadLock, RecipeError, WriteLock};
 

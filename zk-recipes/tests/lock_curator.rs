@@ -2,15 +2,14 @@
 //! twenty tasks, time limits and dropped futures, and (on a server of its own) connection
 //! loss during an acquisition and session expiry while holding.
 
-#[path = "support/group_a.rs"]
-mod group_a;
 mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use group_a::{OwnServer, children, client_with, soon, wait_children, wait_connected};
+use support::waits::{children, soon, wait_children, wait_connected};
+use support::{OwnServer, client_with};
 use zk_recipes::{InterProcessMutex, Lock, RecipeError, Sequence};
 
 /// `_c_` + a dashed uuid + `-lock-` + ten digits.
@@ -29,7 +28,7 @@ async fn mutex_uses_curators_names_and_excludes() {
     let connect = support::chroot("curator-mutex").await;
     let a = support::client(&connect).await;
     let b = support::client(&connect).await;
-    let mutex_a = InterProcessMutex::new(&a, "/cm/lock").with_data("10.0.0.1");
+    let mutex_a = InterProcessMutex::new(&a, "/cm/lock").with_identifier("10.0.0.1");
     let mutex_b = InterProcessMutex::new(&b, "/cm/lock");
     let held = mutex_a.acquire(None).await.unwrap();
     let name = held.path().rsplit('/').next().unwrap();
@@ -124,7 +123,7 @@ async fn curator_mutex_under_faults() {
         guard.release().await.unwrap();
     }
     // Session expiry while holding: lost, and the next holder's token is greater.
-    let mut held = InterProcessMutex::new(&contender, "/f")
+    let held = InterProcessMutex::new(&contender, "/f")
         .acquire(None)
         .await
         .unwrap();
@@ -134,7 +133,7 @@ async fn curator_mutex_under_faults() {
     });
     wait_children(&holder, "/f", "the waiter", |c| c.len() == 2).await;
     server.expire(&contender);
-    soon("until_lost", held.until_lost()).await;
+    soon("the loss", held.lost()).await;
     let next = soon("the waiter takes over", waiting)
         .await
         .unwrap()

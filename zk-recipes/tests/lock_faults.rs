@@ -2,13 +2,12 @@
 //! losses in the middle of an acquisition, and real session expiry while holding and while
 //! waiting.
 
-#[path = "support/group_a.rs"]
-mod group_a;
 mod support;
 
 use std::time::Duration;
 
-use group_a::{OwnServer, children, client_with, soon, wait_children, wait_connected};
+use support::waits::{children, soon, wait_children, wait_connected};
+use support::{OwnServer, client_with};
 use zk_recipes::{Lock, RecipeError};
 
 const SESSION: Duration = Duration::from_secs(10);
@@ -53,7 +52,7 @@ async fn session_expiry_while_holding_is_reported_and_fenced() {
     let a = client_with(&server.proxied, SESSION).await;
     let b = client_with(&server.direct, SESSION).await;
     let lock_a = Lock::new(&a, "/x").with_identifier("a");
-    let mut held = lock_a.acquire(None).await.unwrap();
+    let held = lock_a.acquire(None).await.unwrap();
     let token_a = held.fencing_token();
     assert_eq!(held.session(), a.session_id().unwrap());
     let lock_b = Lock::new(&b, "/x").with_identifier("b");
@@ -61,9 +60,8 @@ async fn session_expiry_while_holding_is_reported_and_fenced() {
     wait_children(&b, "/x", "b's node", |c| c.len() == 2).await;
 
     server.expire(&a);
-    soon("until_lost", held.until_lost()).await;
+    soon("the loss", held.lost()).await;
     assert!(held.is_lost());
-    soon("the LostSignal", held.lost().lost()).await;
     let taken = soon("b takes over", waiting).await.unwrap().unwrap();
     assert!(
         taken.fencing_token() > token_a,
@@ -78,7 +76,7 @@ async fn session_expiry_while_holding_is_reported_and_fenced() {
     // The same Lock works again on the new session.
     wait_connected(&a).await;
     let mut again = Box::pin(lock_a.acquire(None));
-    assert!(group_a::still_pending(&mut again, Duration::from_millis(50)).await);
+    assert!(support::waits::still_pending(&mut again, Duration::from_millis(50)).await);
     taken.release().await.unwrap();
     let again = soon("a again", again).await.unwrap();
     assert_eq!(again.session(), a.session_id().unwrap());
@@ -125,10 +123,10 @@ async fn session_expiry_while_waiting_starts_over() {
 async fn a_partition_longer_than_the_session_is_a_loss() {
     let server = OwnServer::start("lock-partition").await;
     let client = client_with(&server.proxied, Duration::from_secs(2)).await;
-    let mut held = Lock::new(&client, "/p").acquire(None).await.unwrap();
+    let held = Lock::new(&client, "/p").acquire(None).await.unwrap();
     assert!(!held.is_lost());
     server.cluster.blackhole_all();
-    soon("until_lost during the partition", held.until_lost()).await;
+    soon("the loss during the partition", held.lost()).await;
     assert!(held.is_lost());
     assert!(!client.state().is_connected(), "still partitioned");
     server.cluster.restore_all();

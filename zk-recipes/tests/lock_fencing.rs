@@ -2,13 +2,12 @@
 //! overwrites the next holder's data with a plain write on its client's replacement session
 //! (ZooKeeper's fencing problem), and is refused when it writes through its guard.
 
-#[path = "support/group_a.rs"]
-mod group_a;
 mod support;
 
 use std::time::Duration;
 
-use group_a::{OwnServer, client_with, soon, wait_state};
+use support::waits::{soon, wait_state};
+use support::{OwnServer, client_with};
 use zk_client::{Error, SessionState};
 use zk_recipes::{Lock, RecipeError};
 

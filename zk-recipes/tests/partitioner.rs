@@ -2,14 +2,13 @@
 //! and leave, twenty members, and (on a server of its own) a connection loss (release, then
 //! the same share again) and a session expiry (failure; the others take over).
 
-#[path = "support/group_a.rs"]
-mod group_a;
 mod support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use group_a::{OwnServer, WAIT, children, client_with, soon, wait_connected};
+use support::waits::{children, soon, wait_connected};
+use support::{OwnServer, WAIT, client_with};
 use zk_client::Client;
 use zk_recipes::{PartitionState, RecipeError, SetPartitioner, default_partition};
 
@@ -17,9 +16,9 @@ const BOUNDARY: Duration = Duration::from_millis(250);
 
 async fn member(client: &Client, path: &str, id: &str, set: &[String]) -> SetPartitioner {
     SetPartitioner::builder(client, path, set.iter().cloned())
-        .identifier(id)
-        .time_boundary(BOUNDARY)
-        .max_reaction_time(Duration::from_millis(200))
+        .with_identifier(id)
+        .with_time_boundary(BOUNDARY)
+        .with_max_reaction_time(Duration::from_millis(200))
         .start()
         .await
         .unwrap()

@@ -1,14 +1,13 @@
 //! Party and ShallowParty against a real server: kazoo's node names and data, twenty
 //! members, membership ending with the session, and joining again after a session expiry.
 
-#[path = "support/group_b.rs"]
-mod group_b;
 mod support;
 
 use std::time::Duration;
 
-use group_b::{OwnServer, WAIT, client_with, wait_state};
+use support::waits::wait_for_state;
 use support::within;
+use support::{OwnServer, WAIT, client_with};
 use zk_client::SessionState;
 use zk_recipes::{Party, ShallowParty};
 
@@ -21,8 +20,8 @@ fn sorted(mut names: Vec<String>) -> Vec<String> {
 async fn party_members_are_uuid_party_nodes_holding_identifiers() {
     let connect = support::chroot("party").await;
     let client = support::client(&connect).await;
-    let mut a = Party::new(&client, "/party", "host-a");
-    let mut b = Party::new(&client, "/party", "host-b");
+    let mut a = Party::new(&client, "/party").with_identifier("host-a");
+    let mut b = Party::new(&client, "/party").with_identifier("host-b");
     assert!(a.is_empty().await.unwrap());
     a.join().await.unwrap();
     a.join().await.unwrap(); // idempotent
@@ -54,8 +53,8 @@ async fn party_members_are_uuid_party_nodes_holding_identifiers() {
 async fn shallow_party_names_carry_the_identifiers() {
     let connect = support::chroot("shallow").await;
     let client = support::client(&connect).await;
-    let mut one = ShallowParty::new(&client, "/nodes", "host-1");
-    let mut two = ShallowParty::new(&client, "/nodes", "host-2");
+    let mut one = ShallowParty::new(&client, "/nodes").with_identifier("host-1");
+    let mut two = ShallowParty::new(&client, "/nodes").with_identifier("host-2");
     one.join().await.unwrap();
     two.join().await.unwrap();
     let node = one.node_name().to_owned();
@@ -88,7 +87,8 @@ async fn twenty_members_see_each_other_until_their_session_ends() {
     for i in 0..20 {
         let client = clients[i % clients.len()].clone();
         tasks.push(tokio::spawn(async move {
-            let mut party = Party::new(&client, "/party", &format!("member-{i:02}"));
+            let mut party =
+                Party::new(&client, "/party").with_identifier(&format!("member-{i:02}"));
             party.join().await.unwrap();
             party
         }));
@@ -112,9 +112,9 @@ async fn membership_is_restored_by_joining_after_a_session_expiry() {
     let server = OwnServer::start("party-expiry").await;
     let observer = client_with(&server.direct, Duration::from_secs(10)).await;
     let member = client_with(&server.proxied, Duration::from_secs(10)).await;
-    let mut party = ShallowParty::new(&member, "/nodes", "survivor");
+    let mut party = ShallowParty::new(&member, "/nodes").with_identifier("survivor");
     party.join().await.unwrap();
-    let view = ShallowParty::new(&observer, "/nodes", "observer");
+    let view = ShallowParty::new(&observer, "/nodes").with_identifier("observer");
     assert_eq!(view.members().await.unwrap(), ["survivor"]);
 
     let mut states = member.state_changes();
@@ -124,7 +124,7 @@ async fn membership_is_restored_by_joining_after_a_session_expiry() {
         "the ephemeral went with the session"
     );
     server.restore();
-    wait_state(&mut states, SessionState::Connected).await;
+    wait_for_state(&mut states, SessionState::Connected).await;
     assert!(party.participating(), "kazoo's flag does not notice");
     assert!(!party.is_member().await.unwrap());
     party.join().await.unwrap();

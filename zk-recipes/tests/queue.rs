@@ -2,16 +2,14 @@
 //! priority, many consumers, timeouts and cancellation that leave no watch or lock behind,
 //! and a connection loss in the middle of draining.
 
-#[path = "support/group_b.rs"]
-mod group_b;
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use group_b::{OwnServer, WAIT, client_with};
 use support::within;
+use support::{OwnServer, WAIT, client_with};
 use zk_client::{Error, WatcherType};
 use zk_recipes::{ChildrenWatch, LockingQueue, Queue, RecipeError};
 

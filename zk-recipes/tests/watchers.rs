@@ -3,14 +3,14 @@
 //! behind by timeouts or cancellation, and recovery from connection loss and real session
 //! expiry.
 
-#[path = "support/group_b.rs"]
-mod group_b;
 mod support;
 
 use std::time::{Duration, Instant};
 
-use group_b::{OwnServer, WAIT, client_with, server_data_watches, until_unwatched, wait_state};
+use support::waits::wait_for_state;
+use support::watches::{server_data_watches, until_unwatched};
 use support::within;
+use support::{OwnServer, WAIT, client_with};
 use zk_client::{Error, EventType, SessionState, WatchEvent};
 use zk_recipes::{
     ChildrenUpdate, ChildrenWatch, DataUpdate, DataWatch, PatientChildrenWatch, RecipeError,
@@ -283,7 +283,7 @@ async fn watchers_survive_connection_loss_and_session_expiry() {
 
     // A connection loss: changes during the gap arrive as ordinary events afterwards.
     server.cluster.cut_all();
-    wait_state(&mut states, SessionState::Suspended).await;
+    wait_for_state(&mut states, SessionState::Suspended).await;
     writer.set_data("/d", "v2", None).await.unwrap();
     writer.create("/c/y", "").await.unwrap();
     server.restore();
@@ -304,7 +304,7 @@ async fn watchers_survive_connection_loss_and_session_expiry() {
     writer.set_data("/d", "v3", None).await.unwrap();
     writer.create("/c/z", "").await.unwrap();
     server.restore();
-    wait_state(&mut states, SessionState::Lost).await;
+    wait_for_state(&mut states, SessionState::Lost).await;
     let update = next_data(&mut data).await;
     assert_eq!(update.data.as_deref(), Some(&b"v3"[..]));
     assert_eq!(update.event, None);

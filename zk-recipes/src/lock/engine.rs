@@ -26,18 +26,21 @@ use std::pin::pin;
 use std::time::Duration;
 
 use bytes::Bytes;
-use zk_client::{Client, CreateMode, CreateOptions, Error, SessionId, Stat, WatchEvent};
+use futures_util::future::{Either, select};
+use zk_client::{
+    Client, CreateMode, CreateOptions, Error, OneshotWatch, SessionId, Stat, WatchEvent,
+};
 
 use crate::error::{RecipeError, Result};
-use crate::lost::LostSignal;
 use crate::naming::{curator_prefix, find_own, kazoo_uuid};
 use crate::sequence::{Sequence, SequenceOrder};
+use crate::support::paths::{basename, join};
+use crate::support::retry::{Backoff, Failure, classify};
+use crate::support::session::{SessionEvent, SessionWatch, client_stopped, session_alive};
+use crate::support::signal::Signal;
+use crate::support::within;
 
 use super::LockGuard;
-use super::util::{
-    Backoff, Either3, Event, SessionEvent, SessionWatch, basename, client_stopped, is_transient,
-    join, select3, session_alive, with_timeout,
-};
 
 /// How contender nodes are named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,12 +254,16 @@ pub(crate) async fn remove(client: &Client, removal: &Removal) -> Result<Removed
                     None => return Ok(Removed::Absent),
                 },
                 Err(Error::NoNode) => return Ok(Removed::Absent),
-                Err(Error::SessionExpired | Error::Closed) => return Ok(Removed::SessionGone),
-                Err(e) if is_transient(&e) => {
-                    backoff.wait(client).await;
-                    continue;
-                }
-                Err(e) => return Err(e),
+                Err(Error::Closed) => return Ok(Removed::SessionGone),
+                Err(e) => match classify(&e) {
+                    // The nodes went with their session.
+                    Failure::SessionGone => return Ok(Removed::SessionGone),
+                    Failure::Transient => {
+                        backoff.wait(client).await;
+                        continue;
+                    }
+                    Failure::Fatal => return Err(e),
+                },
             },
             (None, Removal::Node { .. }) => return Ok(Removed::Absent),
         };
@@ -269,12 +276,15 @@ pub(crate) async fn remove(client: &Client, removal: &Removal) -> Result<Removed
             }
             Err(Error::NoNode) if owner.is_some() => return Ok(Removed::Absent),
             Err(Error::NoNode) => known = None,
-            Err(Error::SessionExpired | Error::Closed) => return Ok(Removed::SessionGone),
-            Err(e) if is_transient(&e) => {
-                known = Some(path);
-                backoff.wait(client).await;
-            }
-            Err(e) => return Err(e),
+            Err(Error::Closed) => return Ok(Removed::SessionGone),
+            Err(e) => match classify(&e) {
+                Failure::SessionGone => return Ok(Removed::SessionGone),
+                Failure::Transient => {
+                    known = Some(path);
+                    backoff.wait(client).await;
+                }
+                Failure::Fatal => return Err(e),
+            },
         }
     }
 }
@@ -367,11 +377,11 @@ impl Drop for Cleanup {
     }
 }
 
-/// A contender node that won: its path and Stat, and the signals of its session.
+/// A contender node that won: its path and Stat, its session, and a watch on that session.
 pub(crate) struct Contended {
     pub(crate) path: String,
     pub(crate) stat: Stat,
-    pub(crate) lost: LostSignal,
+    pub(crate) owner: SessionId,
     pub(crate) session: SessionWatch,
 }
 
@@ -413,13 +423,37 @@ enum Flow {
     Cancelled,
 }
 
-/// Where a pending acquisition learns it was cancelled: the event and the epoch it started at.
-pub(crate) type CancelFrom<'a> = Option<(&'a Event, u64)>;
+/// Where a pending acquisition learns it was cancelled: the signal and the epoch it started at.
+pub(crate) type CancelFrom<'a> = Option<(&'a Signal, u64)>;
 
 async fn cancelled(cancel: CancelFrom<'_>) {
     match cancel {
-        Some((event, seen)) => event.wait(seen).await,
+        Some((signal, seen)) => signal.wait(seen).await,
         None => pending().await,
+    }
+}
+
+/// What woke a waiting contender.
+pub(crate) enum Woken {
+    Watch(WatchEvent),
+    Session(SessionEvent),
+    Cancelled,
+}
+
+/// Waits for the watch, the next event of the session or the cancellation, whichever comes
+/// first (in that order when several are ready). The watch is borrowed, so a session event
+/// that needs no action leaves it armed.
+pub(crate) async fn wake(
+    watch: &mut OneshotWatch,
+    session: &mut SessionWatch,
+    cancel: CancelFrom<'_>,
+) -> Woken {
+    let next = pin!(session.next());
+    let cancelled = pin!(cancelled(cancel));
+    match select(watch, select(next, cancelled)).await {
+        Either::Left((event, _)) => Woken::Watch(event),
+        Either::Right((Either::Left((event, _)), _)) => Woken::Session(event),
+        Either::Right((Either::Right(((), _)), _)) => Woken::Cancelled,
     }
 }
 
@@ -492,8 +526,8 @@ impl<'p> Contender<'p> {
         let mut backoff = Backoff::new();
         self.won = None;
         loop {
-            if let Some((event, seen)) = cancel {
-                if event.epoch() > seen {
+            if let Some((signal, seen)) = cancel {
+                if signal.epoch() > seen {
                     return Err(RecipeError::Cancelled);
                 }
             }
@@ -583,14 +617,13 @@ impl<'p> Contender<'p> {
                         Some(session) => session,
                         None => SessionWatch::new(client, cur.owner),
                     };
-                    let lost = LostSignal::new(client);
-                    if !session.is_current() || lost.session() != Some(cur.owner) {
+                    if !session.is_current() {
                         return Ok(Flow::Restart);
                     }
                     *won = Some(Contended {
                         path: cur.path.clone(),
                         stat: cur.stat.clone(),
-                        lost,
+                        owner: cur.owner,
                         session,
                     });
                     return Ok(Flow::Acquired);
@@ -613,19 +646,19 @@ impl<'p> Contender<'p> {
                 if !session.is_current() {
                     return Ok(Flow::Restart);
                 }
-                let mut watch = pin!(watch);
+                let mut watch = watch;
                 loop {
-                    match select3(watch.as_mut(), session.next(), cancelled(cancel)).await {
-                        Either3::First(WatchEvent::SessionExpired) => return Ok(Flow::Restart),
-                        Either3::First(WatchEvent::Closed | WatchEvent::AuthFailed) => {
+                    match wake(&mut watch, session, cancel).await {
+                        Woken::Watch(WatchEvent::SessionExpired) => return Ok(Flow::Restart),
+                        Woken::Watch(WatchEvent::Closed | WatchEvent::AuthFailed) => {
                             return Ok(Flow::Closed);
                         }
-                        Either3::First(_) => return Ok(Flow::Again),
-                        Either3::Second(SessionEvent::Suspended) => {}
-                        Either3::Second(SessionEvent::Reconnected) => return Ok(Flow::Again),
-                        Either3::Second(SessionEvent::Lost) => return Ok(Flow::Restart),
-                        Either3::Second(SessionEvent::Closed) => return Ok(Flow::Closed),
-                        Either3::Third(()) => return Ok(Flow::Cancelled),
+                        Woken::Watch(_) => return Ok(Flow::Again),
+                        Woken::Session(SessionEvent::Suspended) => {}
+                        Woken::Session(SessionEvent::Reconnected) => return Ok(Flow::Again),
+                        Woken::Session(SessionEvent::Lost) => return Ok(Flow::Restart),
+                        Woken::Session(SessionEvent::Closed) => return Ok(Flow::Closed),
+                        Woken::Cancelled => return Ok(Flow::Cancelled),
                     }
                 }
             }
@@ -640,12 +673,16 @@ impl<'p> Contender<'p> {
                 }
                 Ok(Flow::Closed) => return Err(Error::Closed.into()),
                 Ok(Flow::Cancelled) => return Err(RecipeError::Cancelled),
-                Err(RecipeError::Zk(error)) if is_transient(&error) && !client_stopped(client) => {
+                Err(RecipeError::Zk(error))
+                    if classify(&error) == Failure::Transient && !client_stopped(client) =>
+                {
                     tracing::debug!(%error, dir = %proto.dir, "contender step failed; retrying");
                     backoff.wait(client).await;
                 }
-                Err(RecipeError::Zk(Error::SessionExpired)) if !client_stopped(client) => {
-                    // The session went and its node with it.
+                Err(RecipeError::Zk(error))
+                    if classify(&error) == Failure::SessionGone && !client_stopped(client) =>
+                {
+                    // The session went and its node with it: a fresh node on the new session.
                     self.current = None;
                     if self.create_sent {
                         cleanup.set(slot, Some(prefixed.clone()));
@@ -670,7 +707,7 @@ impl<'p> Contender<'p> {
 pub(crate) async fn acquire(
     client: &Client,
     proto: &Protocol,
-    cancel: &Event,
+    cancel: &Signal,
     timeout: Option<Duration>,
     wait: bool,
 ) -> Result<Option<LockGuard>> {
@@ -678,7 +715,7 @@ pub(crate) async fn acquire(
     let mut cleanup = Cleanup::new(client);
     let slot = cleanup.slot();
     let mut contender = Contender::new(proto);
-    let outcome = with_timeout(
+    let outcome = within(
         client,
         timeout,
         contender.run(client, &mut cleanup, slot, wait, Some((cancel, seen))),

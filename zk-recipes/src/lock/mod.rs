@@ -24,229 +24,47 @@
 //!   also when the create reply was lost, by finding the node again by its random prefix.
 //! - Sequence numbers compare as integers across the signed 32-bit wrap by default
 //!   ([`SequenceOrder::Serial`]; kazoo #730); [`SequenceOrder::KazooString`] reproduces kazoo.
-//! - A [`LockGuard`] knows when its session is gone ([`LockGuard::lost`],
-//!   [`LockGuard::until_lost`]), carries a [`FencingToken`], and writes only while the lock is
-//!   held ([`LockGuard::set_data_fenced`], [`LockGuard::fenced_transaction`], and
+//! - A [`LockGuard`] knows when its session is gone ([`LockGuard::is_lost`], and the future
+//!   [`LockGuard::lost`]), carries a [`FencingToken`](crate::FencingToken), and writes only
+//!   while the lock is held ([`LockGuard::set_data_fenced`], [`LockGuard::fenced_transaction`], and
 //!   [`LockGuard::client`], bound to the holding session): see [`Lock`] for why a plain write
 //!   after a session loss overwrites the next holder's data.
 //! - The wait follows the session: a reconnect re-checks, a lost session creates a new node
 //!   (within the same time limit), a closed client fails.
+//! - [`Lock::run`] is kazoo's `with lock:`, raced against the loss of the lock.
 
+mod acquire;
 pub(crate) mod engine;
-pub(crate) mod util;
+mod guard;
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use zk_client::{Client, Error, MultiResult, SessionId, Stat, Transaction};
+use zk_client::Client;
 
 use crate::error::{RecipeError, Result};
-use crate::lost::{FencingToken, LostSignal};
 use crate::sequence::SequenceOrder;
+use crate::support::signal::Signal;
 
-use engine::{Contended, Protocol, Removal, Removed, remove};
-use util::{Event, SessionWatch, session_alive};
+use engine::Protocol;
+
+pub use acquire::Acquire;
+pub(crate) use acquire::hold;
+pub use guard::LockGuard;
 
 /// kazoo's exclusive-lock node marker.
 pub(crate) const LOCK_MARKER: &str = "__lock__";
 /// kazoo's read-lock node marker.
 pub(crate) const RLOCK_MARKER: &str = "__rlock__";
 
-/// A held lock (or semaphore lease, or leadership): the contender node, its session, and a
-/// fencing token.
-///
-/// Release it with [`release`](LockGuard::release). Dropping it without releasing deletes the
-/// node in the background (on the client's runtime), retrying across reconnects until the node
-/// or its session is gone.
-///
-/// Holding is only as good as the session: when the session is lost, so is the node, and
-/// another contender may take over. Watch for it with [`until_lost`](LockGuard::until_lost)
-/// (or the [`LostSignal`] of [`lost`](LockGuard::lost)), and hand the
-/// [`fencing_token`](LockGuard::fencing_token) to the systems you write to, so that they can
-/// refuse a holder that lost its lock without knowing.
-#[must_use = "dropping the guard releases the lock in the background"]
-pub struct LockGuard {
-    client: Client,
-    path: String,
-    token: FencingToken,
-    owner: SessionId,
-    lost: LostSignal,
-    session: SessionWatch,
-    released: bool,
-}
-
-impl fmt::Debug for LockGuard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockGuard")
-            .field("path", &self.path)
-            .field("token", &self.token)
-            .field("session", &self.owner)
-            .finish_non_exhaustive()
-    }
-}
-
-impl LockGuard {
-    pub(crate) fn new(client: &Client, contended: Contended) -> LockGuard {
-        LockGuard {
-            client: client.clone(),
-            token: FencingToken(contended.stat.czxid),
-            owner: contended.session.session(),
-            path: contended.path,
-            lost: contended.lost,
-            session: contended.session,
-            released: false,
-        }
-    }
-
-    /// The full path of the held node (for kazoo locks `<path>/<uuid>__lock__<seq>`).
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
-    /// The fencing token: the creation zxid of the held node. A later holder of the same lock
-    /// always has a greater one.
-    pub fn fencing_token(&self) -> FencingToken {
-        self.token
-    }
-
-    /// The session that owns the node.
-    pub fn session(&self) -> SessionId {
-        self.owner
-    }
-
-    /// A client handle bound to the session that holds the node: a request made through it
-    /// fails with [`Error::SessionExpired`](zk_client::Error::SessionExpired), without being
-    /// sent, once that session is gone, even though the client itself has moved on to a new
-    /// session (the default expiry policy). Make the writes you do under the lock with it.
-    ///
-    /// It does not cover a pause (a GC, a stopped VM) that outlasts the session before the
-    /// client has heard of the loss: use [`fenced_transaction`](LockGuard::fenced_transaction)
-    /// or [`set_data_fenced`](LockGuard::set_data_fenced) for writes to ZooKeeper, or the
-    /// [`fencing_token`](LockGuard::fencing_token) for other systems.
-    pub fn client(&self) -> Client {
-        self.client.bound_to_session(self.owner)
-    }
-
-    /// A transaction that ZooKeeper applies only while this lock is held: it starts with a
-    /// check that the held node still exists, so the server itself refuses it once the node is
-    /// gone (its session expired, or someone deleted it), however late this process learns of
-    /// it. It runs on [`client`](LockGuard::client), so it is also refused locally once the
-    /// client knows the session is gone. Add the writes and commit; a refusal fails the first
-    /// operation (index 0) with `NoNode`, or the whole transaction with `SessionExpired`.
-    ///
-    /// ```no_run
-    /// # async fn demo(guard: &zk_recipes::LockGuard) -> Result<(), zk_client::TransactionError> {
-    /// guard
-    ///     .fenced_transaction()
-    ///     .set_data("/jobs/owner", "me", None)
-    ///     .set_data("/jobs/state", "running", None)
-    ///     .commit()
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn fenced_transaction(&self) -> Transaction {
-        // Version -1 matches any version: the check is for existence.
-        self.client().transaction().check(&self.path, -1)
-    }
-
-    /// Sets `path`'s data only while this lock is held: a
-    /// [`fenced_transaction`](LockGuard::fenced_transaction) with one `set_data` (checking
-    /// the node's data version if given). Returns the node's new Stat.
-    ///
-    /// # Errors
-    ///
-    /// - [`RecipeError::SessionLost`] if the lock is no longer held (its node is gone or its
-    ///   session is): nothing was written.
-    /// - [`RecipeError::Zk`] with the write's own error: `NoNode` for a missing `path`,
-    ///   `BadVersion`, or a connection error (`ConnectionLoss`, `RequestTimeout`), after which
-    ///   the write may or may not have been applied, as for any write.
-    pub async fn set_data_fenced(
-        &self,
-        path: &str,
-        data: impl Into<Bytes>,
-        version: Option<i32>,
-    ) -> Result<Stat> {
-        let committed = self
-            .fenced_transaction()
-            .set_data(path, data, version)
-            .commit()
-            .await;
-        match committed {
-            Ok(results) => match results.into_iter().nth(1) {
-                Some(MultiResult::SetData(stat)) => Ok(stat),
-                other => Err(RecipeError::Inconsistent(format!(
-                    "a fenced set_data answered {other:?}"
-                ))),
-            },
-            Err(err) if err.failed_op == Some(0) || err.error == Error::SessionExpired => {
-                Err(RecipeError::SessionLost)
-            }
-            Err(err) => Err(RecipeError::Zk(err.error)),
-        }
-    }
-
-    /// The [`LostSignal`] of the holding session, taken when the lock was acquired (so it
-    /// refers to the session that owns the node). [`until_lost`](LockGuard::until_lost) and
-    /// [`is_lost`](LockGuard::is_lost) answer the same question from every state change.
-    pub fn lost(&mut self) -> &mut LostSignal {
-        &mut self.lost
-    }
-
-    /// Whether the holding session is gone (lost, replaced, or the client closed): the lock is
-    /// no longer held.
-    pub fn is_lost(&self) -> bool {
-        !session_alive(&self.client, self.owner)
-    }
-
-    /// Completes when the holding session is gone. It reads every state change, so it fires at
-    /// the `Lost` state itself, even if the client then spends a long time connecting a new
-    /// session. A merely suspended connection is not a loss.
-    pub async fn until_lost(&mut self) {
-        self.session.lost().await;
-    }
-
-    /// Releases: deletes the node, retrying across connection losses. Fails with
-    /// [`RecipeError::SessionLost`] if the session was lost first: the lock was not held until
-    /// now.
-    pub async fn release(mut self) -> Result<()> {
-        self.released = true;
-        let removal = Removal::Node {
-            path: self.path.clone(),
-            owner: self.owner,
-        };
-        match remove(&self.client, &removal).await? {
-            Removed::Deleted | Removed::Absent if !self.is_lost() => Ok(()),
-            _ => Err(RecipeError::SessionLost),
-        }
-    }
-}
-
-impl Drop for LockGuard {
-    fn drop(&mut self) {
-        if self.released || !session_alive(&self.client, self.owner) {
-            return;
-        }
-        let client = self.client.clone();
-        let removal = Removal::Node {
-            path: std::mem::take(&mut self.path),
-            owner: self.owner,
-        };
-        self.client.spawn(async move {
-            if let Err(error) = remove(&client, &removal).await {
-                tracing::warn!(%error, ?removal, "could not release a dropped lock");
-            }
-        });
-    }
-}
-
 /// The parts every lock type shares.
 #[derive(Clone)]
 struct Inner {
     client: Client,
     proto: Protocol,
-    cancel: Arc<Event>,
+    cancel: Arc<Signal>,
 }
 
 impl fmt::Debug for Inner {
@@ -265,7 +83,7 @@ impl Inner {
         Inner {
             client: client.clone(),
             proto: Protocol::kazoo(path, own, blockers),
-            cancel: Arc::new(Event::default()),
+            cancel: Arc::default(),
         }
     }
 
@@ -291,6 +109,7 @@ impl Inner {
     }
 }
 
+/// The inherent API of a kazoo lock type, and its [`Acquire`] impl (which forwards to it).
 macro_rules! lock_api {
     ($ty:ident, $what:literal) => {
         impl $ty {
@@ -332,22 +151,52 @@ macro_rules! lock_api {
 
             #[doc = concat!("Acquires the ", $what, ", waiting at most `timeout` (`None`: wait forever).")]
             ///
-            /// Fails with [`RecipeError::Timeout`] when time runs out and with
-            /// [`RecipeError::Cancelled`] after [`cancel`](Self::cancel); the contender node is
-            /// removed in both cases before the call returns. Dropping the future also removes
-            /// it (in the background). Connection losses are retried; a lost session starts
-            /// over with a new node; a closed client fails with `Zk(Closed)`.
+            /// Dropping the future removes the contender node (in the background). Connection
+            /// losses are retried; a lost session starts over with a new node, within the same
+            /// time limit.
+            ///
+            /// # Errors
+            ///
+            /// [`RecipeError::Timeout`] when time runs out and [`RecipeError::Cancelled`] after
+            /// [`cancel`](Self::cancel) (the node is removed before the call returns in both
+            /// cases); `RecipeError::Zk(Closed)` once the client is closed.
             pub async fn acquire(&self, timeout: Option<Duration>) -> Result<LockGuard> {
                 self.0.acquire(timeout).await
             }
 
             #[doc = concat!("Takes the ", $what, " if it is free now, without waiting (kazoo's `blocking=False`): `None` if another contender is ahead (its node is removed again).")]
+            ///
+            /// # Errors
+            ///
+            /// As [`acquire`](Self::acquire), without the timeout.
             pub async fn try_acquire(&self) -> Result<Option<LockGuard>> {
                 self.0.try_acquire().await
             }
 
+            #[doc = concat!("Acquires the ", $what, " (waiting at most `timeout`), runs `work` with the guard, and releases: kazoo's `with lock:`.")]
+            ///
+            /// The work is raced against the loss of the lock: if the holding session is lost
+            /// first, the work is stopped (its future dropped) and the call fails with
+            /// [`RecipeError::SessionLost`]. See [`Acquire::run`].
+            ///
+            /// # Errors
+            ///
+            /// Those of [`acquire`](Self::acquire), and [`RecipeError::SessionLost`] if the
+            /// lock was lost while the work ran.
+            pub async fn run<T>(
+                &self,
+                timeout: Option<Duration>,
+                work: impl AsyncFnOnce(&LockGuard) -> T,
+            ) -> Result<T> {
+                hold(self.acquire(timeout).await?, work).await
+            }
+
             /// The identifiers of the current contenders, in lock order (the holder first).
             /// Contenders without an identifier appear as empty strings.
+            ///
+            /// # Errors
+            ///
+            /// `RecipeError::Zk` if a read fails.
             pub async fn contenders(&self) -> Result<Vec<String>> {
                 self.0.contenders().await
             }
@@ -356,6 +205,24 @@ macro_rules! lock_api {
             /// [`RecipeError::Cancelled`]; later acquisitions are not affected.
             pub fn cancel(&self) {
                 self.0.cancel.notify();
+            }
+        }
+
+        impl Acquire for $ty {
+            fn path(&self) -> &str {
+                $ty::path(self)
+            }
+
+            async fn acquire(&self, timeout: Option<Duration>) -> Result<LockGuard> {
+                $ty::acquire(self, timeout).await
+            }
+
+            async fn try_acquire(&self) -> Result<Option<LockGuard>> {
+                $ty::try_acquire(self).await
+            }
+
+            fn cancel(&self) {
+                $ty::cancel(self)
             }
         }
     };
@@ -395,9 +262,17 @@ macro_rules! lock_api {
 /// // Refused by the server if the lock was lost meanwhile (RecipeError::SessionLost).
 /// guard.set_data_fenced("/app/report/owner", "worker-1", None).await?;
 /// let token = guard.fencing_token(); // for the other storage you write to
-/// println!("holding {} with token {token:?}", guard.path());
+/// println!("holding {} with token {token}", guard.path());
 /// guard.release().await?;
-/// # Ok(()) }
+///
+/// // The same, kazoo's `with lock:` style: released after the work, and the work is stopped
+/// // (with Err(RecipeError::SessionLost)) if the lock is lost while it runs.
+/// let stat = lock
+///     .run(Some(Duration::from_secs(10)), async |guard| {
+///         guard.set_data_fenced("/app/report/owner", "worker-1", None).await
+///     })
+///     .await??;
+/// # let _ = stat; Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
 pub struct Lock(Inner);

@@ -4,6 +4,8 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod kazoo;
+pub mod waits;
+pub mod watches;
 
 use std::future::Future;
 use std::time::Duration;

@@ -1,24 +1,11 @@
-//! Helpers for the lock, semaphore, election, lease and partitioner tests: event-driven waits
-//! on children and states (the server of the test's own is in `support`).
-//!
-//! Declare it next to `support` in a test file:
-//!
-//! ```ignore
-//! mod support;
-//! #[path = "support/group_a.rs"]
-//! mod group_a;
-//! ```
-
-#![allow(dead_code, unreachable_pub)]
+//! Event-driven waits for the recipe tests: on children, on session states, on futures.
 
 use std::future::Future;
 use std::time::Duration;
 
-use zk_client::{Client, SessionState};
+use zk_client::{Client, SessionState, StateStream};
 
-// Re-exported so a test takes all it needs from its group; not every test uses each.
-#[allow(unused_imports)]
-pub use crate::support::{OwnServer, WAIT, client_with};
+use super::WAIT;
 
 /// The children of `dir`, sorted (empty if `dir` does not exist).
 pub async fn children(client: &Client, dir: &str) -> Vec<String> {
@@ -111,4 +98,18 @@ pub fn oneshot<T: Send + 'static>() -> (
             .expect("join")
     };
     (tx, received)
+}
+
+/// Waits (on the state stream) until the client reports `state`.
+pub async fn wait_for_state(changes: &mut StateStream, state: SessionState) {
+    let reached = tokio::time::timeout(WAIT, async {
+        while let Some(change) = changes.next().await {
+            if change.state == state {
+                return;
+            }
+        }
+        panic!("the client stopped before reaching {state:?}");
+    })
+    .await;
+    assert!(reached.is_ok(), "no {state:?} within {WAIT:?}");
 }

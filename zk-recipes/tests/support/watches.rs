@@ -1,39 +1,12 @@
-//! Helpers for the queue, barrier, counter, party, watcher and cache tests: waits on session
-//! states, and a count of the watches the server holds for a session (the server of the
-//! test's own is in `support`).
-//!
-//! Declare it next to `support` in a test file:
-//!
-//! ```ignore
-//! mod support;
-//! #[path = "support/group_b.rs"]
-//! mod group_b;
-//! ```
-
-#![allow(dead_code, unreachable_pub)]
+//! What the server holds for a session: counts of its watches, to show that recipes leave
+//! none behind.
 
 use std::time::Duration;
 
-use zk_client::{Client, Error, SessionState, StateStream, WatcherType};
+use zk_client::{Client, Error, WatcherType};
 use zk_testing::Cluster;
 
-// Re-exported so a test takes all it needs from its group; not every test uses each.
-#[allow(unused_imports)]
-pub use crate::support::{OwnServer, WAIT, client_with};
-
-/// Waits (on the state stream) until the client reports `state`.
-pub async fn wait_state(changes: &mut StateStream, state: SessionState) {
-    let reached = tokio::time::timeout(WAIT, async {
-        while let Some(change) = changes.next().await {
-            if change.state == state {
-                return;
-            }
-        }
-        panic!("the client stopped before reaching {state:?}");
-    })
-    .await;
-    assert!(reached.is_ok(), "no {state:?} within {WAIT:?}");
-}
+use super::WAIT;
 
 /// How many paths the server holds a data (or exists) watch on for `client`'s session: the
 /// `wchc` four-letter word of the server behind `cluster`, which lists data watches only
