@@ -2,7 +2,7 @@
 # Dependency promises, checked on the resolved trees:
 #   zk-proto            no async runtime and no I/O crate (it is sans-IO)
 #   zk-client-smol      no tokio
-#   zk-client-blocking  no async runtime at all
+#   zk-client-blocking  no async runtime (only the reactor and executor parts named below)
 #   zk-client           no TLS crates unless the `tls` feature asks for them
 # and the same with the `tls` feature (rustls with ring: no aws-lc, so no cmake or nasm).
 set -euo pipefail
@@ -24,9 +24,15 @@ check() {
 runtimes='tokio|async-std|smol|async-io|async-executor|async-global-executor|futures-executor'
 check zk-proto "$runtimes|mio|polling|socket2|libc|rustix|futures|futures-util|rustls|native-tls|openssl" "runtime or I/O crate"
 check zk-client-smol "tokio" "tokio"
-check zk-client-blocking "$runtimes" "async runtime"
+# zk-client-blocking is built from parts, none a runtime the application starts or enters:
+# async-io (the reactor: epoll and timers), async-executor (the task queue of its one I/O
+# thread, where the drivers run), async-net (sockets on async-io, host lookups on the
+# `blocking` thread pool) and futures-lite (the callers' block_on). Runtimes stay out, and so
+# does mio (its old hand-written reactor).
+blocking_forbidden='tokio|async-std|smol|async-global-executor|futures-executor|mio'
+check zk-client-blocking "$blocking_forbidden" "async runtime"
 aws_lc='aws-lc-rs|aws-lc-sys|aws-lc-fips-sys'
 check zk-client "rustls|ring|futures-rustls" "TLS crates (tls is off by default)"
 check zk-client "$runtimes|mio|$aws_lc" "runtime or aws-lc" --features tls
 check zk-client-smol "tokio|$aws_lc" "tokio or aws-lc" --features tls
-check zk-client-blocking "$runtimes|$aws_lc" "async runtime or aws-lc" --features tls
+check zk-client-blocking "$blocking_forbidden|$aws_lc" "async runtime or aws-lc" --features tls

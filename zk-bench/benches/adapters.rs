@@ -267,7 +267,7 @@ fn smol_adapter(c: &mut Criterion, addr: SocketAddr) {
 
 fn blocking_adapter(c: &mut Criterion, addr: SocketAddr) {
     let client = zk_client_blocking::block_on(
-        builder(zk_client_blocking::builder(&addr.to_string())).connect(),
+        builder(zk_client_blocking::builder(&addr.to_string()).into_async()).connect(),
     )
     .expect("connect");
     let mut group = c.benchmark_group("blocking");

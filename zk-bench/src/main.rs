@@ -75,7 +75,7 @@ fn builder(adapter: Adapter, connect: &str) -> ClientBuilder {
         Adapter::Tokio => zk_client_tokio::builder(connect),
         Adapter::Smol => zk_client::ClientBuilder::new(connect)
             .runtime(zk_client_smol::SmolRuntime::with_executor(smol_executor())),
-        Adapter::Blocking => zk_client_blocking::builder(connect),
+        Adapter::Blocking => zk_client_blocking::builder(connect).into_async(),
     };
     builder
         .session_timeout(std::time::Duration::from_secs(30))

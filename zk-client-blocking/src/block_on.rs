@@ -2,29 +2,16 @@
 //! API of the client, recipes included.
 
 use std::future::Future;
-use std::pin::pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, Thread};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-struct Unparker(Thread);
-
-impl Wake for Unparker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
-    }
-}
+use futures_lite::FutureExt as _;
 
 /// Runs `future` on the current thread until it completes, parking the thread while it waits.
 ///
 /// This is how synchronous code uses the async parts of the client: recipes, or any
 /// `zk_client::Client` method. The client's I/O runs on its own thread, so nothing here needs an
-/// async runtime.
+/// async runtime: this is `futures_lite::future::block_on`, which only parks and unparks the
+/// calling thread.
 ///
 /// ```no_run
 /// # fn demo(client: &zk_client_blocking::Client) -> Result<(), zk_client_blocking::Error> {
@@ -33,43 +20,17 @@ impl Wake for Unparker {
 /// # Ok(()) }
 /// ```
 pub fn block_on<F: Future>(future: F) -> F::Output {
-    let waker = thread_waker();
-    let mut cx = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
-            return value;
-        }
-        thread::park();
-    }
-}
-
-/// The calling thread's waker, made once per thread: every blocking call uses `block_on`, and
-/// this keeps it from allocating a waker per call.
-fn thread_waker() -> Waker {
-    thread_local! {
-        static WAKER: Waker = Waker::from(Arc::new(Unparker(thread::current())));
-    }
-    WAKER.with(Waker::clone)
+    futures_lite::future::block_on(future)
 }
 
 /// Like [`block_on`], giving up after `timeout`: `None` if the future had not completed. The
 /// future is dropped then (a request it made still completes, unobserved).
 pub fn block_on_timeout<F: Future>(future: F, timeout: Duration) -> Option<F::Output> {
-    let deadline = Instant::now() + timeout;
-    let waker = thread_waker();
-    let mut cx = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
-            return Some(value);
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return None;
-        }
-        thread::park_timeout(deadline - now);
-    }
+    let done = async { Some(future.await) };
+    block_on(done.or(async {
+        async_io::Timer::after(timeout).await;
+        None
+    }))
 }
 
 #[cfg(test)]
@@ -79,16 +40,14 @@ mod tests {
     #[test]
     fn ready_futures_complete_and_pending_ones_time_out() {
         assert_eq!(block_on(async { 7 }), 7);
+        assert_eq!(block_on_timeout(async { 8 }, Duration::ZERO), Some(8));
         assert_eq!(
             block_on_timeout(std::future::pending::<()>(), Duration::from_millis(20)),
             None
         );
-        let (tx, rx) = flume::bounded(1);
-        let sender = thread::spawn(move || {
-            thread::sleep(Duration::from_millis(20));
-            tx.send(5).unwrap();
-        });
-        assert_eq!(block_on(rx.recv_async()), Ok(5));
-        sender.join().unwrap();
+        // Woken from another thread: the reactor's, when the timer fires.
+        let start = std::time::Instant::now();
+        let fired = block_on(async_io::Timer::after(Duration::from_millis(20)));
+        assert!(fired >= start + Duration::from_millis(20));
     }
 }

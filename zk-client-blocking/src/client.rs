@@ -3,35 +3,13 @@
 use std::time::Duration;
 
 use zk_client::{
-    Acl, AddWatchMode, Bytes, ClientBuilder, ClientInfo, CreateOptions, Error, MultiResult, ReadOp,
-    ReadResult, Request, Response, RetryPolicy, ServerVersion, SessionId, SessionState, Stat,
-    Transaction, TransactionError, WatcherType,
+    Acl, AddWatchMode, Bytes, ClientInfo, CreateOptions, Error, MultiResult, ReadOp, ReadResult,
+    Request, Response, RetryPolicy, ServerVersion, SessionId, SessionState, Stat, Transaction,
+    TransactionError, WatcherType,
 };
 
-use crate::BlockingRuntime;
 use crate::block_on::block_on;
 use crate::watch::{StateChanges, Watch, WatchEvents};
-
-/// Connecting a [`ClientBuilder`] from synchronous code.
-pub trait Builder {
-    /// Starts the client on the blocking runtime and waits for the session.
-    fn connect_blocking(self) -> Result<Client, Error>;
-
-    /// Starts the client on the blocking runtime without waiting.
-    fn start_blocking(self) -> Result<Client, Error>;
-}
-
-impl Builder for ClientBuilder {
-    fn connect_blocking(self) -> Result<Client, Error> {
-        let inner = block_on(self.runtime(BlockingRuntime).connect())?;
-        Ok(Client { inner })
-    }
-
-    fn start_blocking(self) -> Result<Client, Error> {
-        let inner = self.runtime(BlockingRuntime).start()?;
-        Ok(Client { inner })
-    }
-}
 
 /// A blocking handle to one ZooKeeper session: `Send + Sync + Clone`, clones share the session,
 /// and the session is closed when the last clone goes.
@@ -45,6 +23,12 @@ macro_rules! blocking {
     ($( $(#[$doc:meta])* fn $name:ident(&self $(, $arg:ident : $ty:ty)* $(,)?) -> $ret:ty; )*) => {
         $(
             $(#[$doc])*
+            #[doc = ""]
+            #[doc = "# Errors"]
+            #[doc = ""]
+            #[doc = concat!(
+                "Those of [`zk_client::Client::", stringify!($name), "`], which this call waits for."
+            )]
             pub fn $name(&self $(, $arg: $ty)*) -> $ret {
                 block_on(self.inner.$name($($arg),*))
             }
@@ -131,30 +115,50 @@ impl Client {
     }
 
     /// Like `exists`, leaving a watch.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`zk_client::Client::exists_watched`], which this call waits for.
     pub fn exists_watched(&self, path: &str) -> Result<(Option<Stat>, Watch), Error> {
         let (stat, watch) = block_on(self.inner.exists_watched(path))?;
         Ok((stat, Watch::new(watch)))
     }
 
     /// Like `get_data`, leaving a watch.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`zk_client::Client::get_data_watched`], which this call waits for.
     pub fn get_data_watched(&self, path: &str) -> Result<(Bytes, Stat, Watch), Error> {
         let (data, stat, watch) = block_on(self.inner.get_data_watched(path))?;
         Ok((data, stat, Watch::new(watch)))
     }
 
     /// Like `get_children_with_stat`, leaving a watch.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`zk_client::Client::get_children_watched`], which this call waits for.
     pub fn get_children_watched(&self, path: &str) -> Result<(Vec<String>, Stat, Watch), Error> {
         let (children, stat, watch) = block_on(self.inner.get_children_watched(path))?;
         Ok((children, stat, Watch::new(watch)))
     }
 
     /// Like `get_config`, leaving a watch.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`zk_client::Client::get_config_watched`], which this call waits for.
     pub fn get_config_watched(&self) -> Result<(Bytes, Stat, Watch), Error> {
         let (data, stat, watch) = block_on(self.inner.get_config_watched())?;
         Ok((data, stat, Watch::new(watch)))
     }
 
     /// Adds a persistent or persistent-recursive watch (3.6+); its events are an iterator.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`zk_client::Client::add_watch`], which this call waits for.
     pub fn add_watch(&self, path: &str, mode: AddWatchMode) -> Result<WatchEvents, Error> {
         Ok(WatchEvents::new(block_on(
             self.inner.add_watch(path, mode),
@@ -167,12 +171,22 @@ impl Client {
     }
 
     /// Commits a transaction built with [`Client::transaction`].
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Transaction::commit`]: the failing operation's index and error if the server
+    /// refused the transaction, or the client's error if it could not be run.
     pub fn commit(&self, transaction: Transaction) -> Result<Vec<MultiResult>, TransactionError> {
         block_on(transaction.commit())
     }
 
     /// Runs `operation` (a blocking closure) with retries, kazoo style: retried while it fails
     /// with a connection error, sleeping on this thread in between.
+    ///
+    /// # Errors
+    ///
+    /// The last error of `operation`: one that is not retried, or the last attempt's once
+    /// `policy` gives up (see [`zk_client::Client::retry`]).
     pub fn retry<T>(
         &self,
         policy: &RetryPolicy,

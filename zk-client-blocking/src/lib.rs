@@ -7,7 +7,7 @@
 //! let (data, stat, mut watch) = client.get_data_watched("/config")?;
 //! println!("{} bytes, version {}", data.len(), stat.version);
 //! // Blocks until the node changes (or 10 s pass).
-//! if let Some(event) = watch.wait_timeout(std::time::Duration::from_secs(10)) {
+//! if let Ok(event) = watch.wait_timeout(std::time::Duration::from_secs(10)) {
 //!     println!("{event:?}");
 //! }
 //! client.close();
@@ -15,12 +15,18 @@
 //! ```
 //!
 //! Every operation of the async [`zk_client::Client`] is here as a blocking call returning
-//! `Result`. Watches and state changes are receivers that can be waited on, with a timeout, or
-//! iterated. [`Client`] is `Send + Sync + Clone`: share it between threads.
+//! `Result`. Watches and state changes are receivers that can be waited on, with a timeout
+//! (`recv_timeout`, telling `Timeout` from `Disconnected` as `std::sync::mpsc` does), or
+//! iterated. [`Client`] is `Send + Sync + Clone`: share it between threads. Everything the
+//! client's methods take or return is re-exported here (the whole of `zk_client`, whose async
+//! `Client` is reached through [`Client::async_client`]).
 //!
-//! Underneath, one I/O thread per process (socket readiness with `mio`, timers, and the
-//! client drivers) runs the same driver every adapter shares; calls park the calling thread
-//! until their reply arrives. Per-call timeouts come from [`Client::with_timeout`].
+//! Underneath, one I/O thread per process runs every client's driver (the same driver every
+//! adapter shares) on an `async-executor`, and waits on `async-io`'s reactor for sockets and
+//! timers; calls park the calling thread until their reply arrives
+//! (`futures_lite::future::block_on`). Host names are looked up on `async-net`'s pool of
+//! blocking threads. None of these is an async runtime: nothing needs to be started, entered
+//! or kept alive by the application. Per-call timeouts come from [`Client::with_timeout`].
 //!
 //! # Recipes and other async code
 //!
@@ -41,19 +47,19 @@
     doc = r#"
 # TLS
 
-With the `tls` feature, [`ClientBuilder::tls`] connects to ZooKeeper's secure client ports
+With the `tls` feature, [`Builder::tls`] connects to ZooKeeper's secure client ports
 (`secureClientPort`) over rustls (still no async runtime), checking the servers'
 certificates against the CAs given:
 
 ```no_run
 # fn main() -> Result<(), Box<dyn std::error::Error>> {
-use zk_client_blocking::{Builder as _, TlsConfig};
+use zk_client_blocking::TlsConfig;
 
 let tls = TlsConfig::with_ca_file("/etc/zookeeper/ca.pem")?
     .client_cert_files("/etc/zookeeper/client.pem", "/etc/zookeeper/client-key.pem")?;
 let client = zk_client_blocking::builder("zk1.example.com:2281,zk2.example.com:2281/app")
     .tls(tls)
-    .connect_blocking()?;
+    .connect()?;
 # let _ = client; Ok(()) }
 ```
 "#
@@ -61,83 +67,43 @@ let client = zk_client_blocking::builder("zk1.example.com:2281,zk2.example.com:2
 #![forbid(unsafe_code)]
 
 mod block_on;
+mod builder;
 mod client;
-mod net;
-mod reactor;
+mod io_thread;
+mod runtime;
 mod watch;
 
-use std::net::SocketAddr;
-use std::time::Instant;
+pub use std::sync::mpsc::RecvTimeoutError;
 
 pub use block_on::{block_on, block_on_timeout};
-pub use client::{Builder, Client};
+pub use builder::Builder;
+pub use client::Client;
+pub use runtime::BlockingRuntime;
 pub use watch::{StateChanges, Watch, WatchEvents};
-pub use zk_client::{
-    Acl, AddWatchMode, Bytes, ClientBuilder, ClientInfo, CreateMode, CreateOptions, Error,
-    EventType, ExpiryPolicy, Id, MultiResult, NodeEvent, Perms, ReadOp, ReadResult, Request,
-    Response, RetryPolicy, ServerVersion, SessionId, SessionState, Stat, StateChange,
-    TransactionError, WatchEvent, WatchId, WatcherType, auth,
-};
-use zk_client::{BoxFuture, Runtime, Transport};
-#[cfg(feature = "tls")]
-pub use zk_client::{TlsConfig, TlsError, TlsLayer, rustls};
+// Everything the client's methods take or return; `Client` itself is shadowed by the blocking
+// one above.
+pub use zk_client::*;
 
-/// The runtime of this crate: the process-wide I/O thread.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct BlockingRuntime;
-
-impl Runtime for BlockingRuntime {
-    fn resolve(
-        &self,
-        host: &str,
-        port: u16,
-    ) -> BoxFuture<'static, std::io::Result<Vec<SocketAddr>>> {
-        Box::pin(net::resolve(host.to_owned(), port))
-    }
-
-    fn connect_tcp(
-        &self,
-        addr: SocketAddr,
-    ) -> BoxFuture<'static, std::io::Result<Box<dyn Transport>>> {
-        Box::pin(async move { Ok(Box::new(net::connect(addr).await?) as Box<dyn Transport>) })
-    }
-
-    fn sleep_until(&self, deadline: Instant) -> BoxFuture<'static, ()> {
-        match net::Sleep::until(deadline) {
-            Ok(sleep) => Box::pin(sleep),
-            Err(err) => {
-                // Without the I/O thread nothing can be timed; fail loudly rather than hang.
-                tracing::error!(%err, "the zk-client-blocking I/O thread is unavailable");
-                Box::pin(async {})
-            }
-        }
-    }
-
-    fn spawn(&self, task: BoxFuture<'static, ()>) {
-        match reactor::Reactor::get() {
-            Ok(reactor) => reactor.spawn(task),
-            Err(err) => tracing::error!(%err, "the zk-client-blocking I/O thread is unavailable"),
-        }
-    }
-}
-
-/// A builder for a blocking client: set options, then call
-/// [`connect_blocking`](Builder::connect_blocking).
+/// A builder for a blocking client on `connect_string`: set options, then
+/// [`connect`](Builder::connect), which blocks until the session is established.
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use zk_client_blocking::Builder as _;
 /// # fn main() -> Result<(), zk_client_blocking::Error> {
 /// let client = zk_client_blocking::builder("zk1:2181,zk2:2181/app")
 ///     .session_timeout(Duration::from_secs(10))
-///     .connect_blocking()?;
-/// # Ok(()) }
+///     .connect()?;
+/// # let _ = client; Ok(()) }
 /// ```
-pub fn builder(connect_string: &str) -> zk_client::ClientBuilder {
-    zk_client::ClientBuilder::new(connect_string).runtime(BlockingRuntime)
+pub fn builder(connect_string: &str) -> Builder {
+    Builder::new(connect_string)
 }
 
 /// Connects with default options and waits for the session.
+///
+/// # Errors
+///
+/// Those of [`Builder::connect`].
 pub fn connect(connect_string: &str) -> Result<Client, Error> {
-    builder(connect_string).connect_blocking()
+    builder(connect_string).connect()
 }

@@ -1,5 +1,6 @@
 //! Watches and state changes as receivers: wait, wait with a timeout, or iterate.
 
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use zk_client::{OneshotWatch, StateChange, StateStream, WatchEvent, WatchId, WatchStream};
@@ -9,20 +10,26 @@ use crate::block_on::{block_on, block_on_timeout};
 /// A one-shot watch: its single event, waited for. Dropping it removes the watch.
 #[derive(Debug)]
 pub struct Watch {
+    id: WatchId,
+    /// `None` once the event has been received.
     inner: Option<OneshotWatch>,
 }
 
 impl Watch {
     pub(crate) fn new(inner: OneshotWatch) -> Watch {
-        Watch { inner: Some(inner) }
+        Watch {
+            id: inner.id(),
+            inner: Some(inner),
+        }
     }
 
-    /// The watcher's id.
-    pub fn id(&self) -> Option<WatchId> {
-        self.inner.as_ref().map(OneshotWatch::id)
+    /// The watcher's id (the same before and after its event).
+    pub fn id(&self) -> WatchId {
+        self.id
     }
 
     /// Waits for the event (a node change, or a terminal event if the session ends first).
+    /// [`WatchEvent::Closed`] if [`wait_timeout`](Watch::wait_timeout) received it already.
     pub fn wait(mut self) -> WatchEvent {
         match self.inner.take() {
             Some(watch) => block_on(watch),
@@ -30,15 +37,24 @@ impl Watch {
         }
     }
 
-    /// Waits at most `timeout`; `None` if nothing happened (the watch stays armed).
-    pub fn wait_timeout(&mut self, timeout: Duration) -> Option<WatchEvent> {
-        let watch = self.inner.as_mut()?;
-        let event = block_on_timeout(watch, timeout)?;
+    /// Waits at most `timeout` for the event.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError::Timeout`] if nothing happened in time (the watch stays armed: wait
+    /// again), [`RecvTimeoutError::Disconnected`] if the event was received already.
+    pub fn wait_timeout(&mut self, timeout: Duration) -> Result<WatchEvent, RecvTimeoutError> {
+        let watch = self.inner.as_mut().ok_or(RecvTimeoutError::Disconnected)?;
+        let event = block_on_timeout(watch, timeout).ok_or(RecvTimeoutError::Timeout)?;
         self.inner = None;
-        Some(event)
+        Ok(event)
     }
 
     /// Removes the watch, here and on the server.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`OneshotWatch::remove`].
     pub fn remove(mut self) -> Result<(), zk_client::Error> {
         match self.inner.take() {
             Some(watch) => block_on(watch.remove()),
@@ -74,14 +90,24 @@ impl WatchEvents {
         self.inner.queued()
     }
 
-    /// The next event, waiting at most `timeout`. `Ok(None)` means the watch has ended;
-    /// `Err(())` that nothing arrived in time.
-    #[allow(clippy::result_unit_err)]
-    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<WatchEvent>, ()> {
-        block_on_timeout(self.inner.next(), timeout).ok_or(())
+    /// The next event, waiting at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError::Timeout`] if nothing arrived in time, and
+    /// [`RecvTimeoutError::Disconnected`] once the watch has ended (after its terminal event),
+    /// as `std::sync::mpsc::Receiver::recv_timeout` reports them.
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<WatchEvent, RecvTimeoutError> {
+        block_on_timeout(self.inner.next(), timeout)
+            .ok_or(RecvTimeoutError::Timeout)?
+            .ok_or(RecvTimeoutError::Disconnected)
     }
 
     /// Removes the watch, here and on the server.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`WatchStream::remove`].
     pub fn remove(self) -> Result<(), zk_client::Error> {
         block_on(self.inner.remove())
     }
@@ -121,11 +147,16 @@ impl StateChanges {
         self.inner.queued()
     }
 
-    /// The next change, waiting at most `timeout`. `Ok(None)` means the client has stopped;
-    /// `Err(())` that nothing changed in time.
-    #[allow(clippy::result_unit_err)]
-    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<StateChange>, ()> {
-        block_on_timeout(self.inner.next(), timeout).ok_or(())
+    /// The next change, waiting at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError::Timeout`] if nothing changed in time, and
+    /// [`RecvTimeoutError::Disconnected`] once the client has stopped (after its last change).
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<StateChange, RecvTimeoutError> {
+        block_on_timeout(self.inner.next(), timeout)
+            .ok_or(RecvTimeoutError::Timeout)?
+            .ok_or(RecvTimeoutError::Disconnected)
     }
 }
 

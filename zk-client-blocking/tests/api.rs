@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use zk_client_blocking::{
-    AddWatchMode, Builder as _, Client, CreateMode, CreateOptions, Error, EventType, RetryPolicy,
-    SessionState, WatchEvent,
+    AddWatchMode, Client, CreateMode, CreateOptions, Error, EventType, RecvTimeoutError,
+    RetryPolicy, SessionState, WatchEvent,
 };
 
 fn client(name: &str) -> Client {
@@ -18,7 +18,7 @@ fn client(name: &str) -> Client {
     root.close();
     zk_client_blocking::builder(&server.connect_string_with_chroot(&chroot))
         .session_timeout(Duration::from_secs(10))
-        .connect_blocking()
+        .connect()
         .expect("connect in the chroot")
 }
 
@@ -59,17 +59,24 @@ fn one_shot_watches_wait_with_and_without_timeout() {
     let other = client.clone();
     client.create("/w", "").unwrap();
     let (_, _, mut watch) = client.get_data_watched("/w").unwrap();
+    let id = watch.id();
     assert_eq!(
         watch.wait_timeout(Duration::from_millis(50)),
-        None,
+        Err(RecvTimeoutError::Timeout),
         "nothing changed yet"
     );
     let writer = std::thread::spawn(move || other.set_data("/w", "x", None).unwrap());
     match watch.wait_timeout(WAIT) {
-        Some(WatchEvent::Node(event)) => assert_eq!(event.event_type, EventType::NodeDataChanged),
+        Ok(WatchEvent::Node(event)) => assert_eq!(event.event_type, EventType::NodeDataChanged),
         other => panic!("{other:?}"),
     }
     writer.join().unwrap();
+    // The event was taken: nothing more will come, and the id is still the watch's.
+    assert_eq!(
+        watch.wait_timeout(Duration::ZERO),
+        Err(RecvTimeoutError::Disconnected)
+    );
+    assert_eq!(watch.id(), id);
     let (stat, watch) = client.exists_watched("/new").unwrap();
     assert_eq!(stat, None);
     client.create("/new", "").unwrap();
@@ -83,7 +90,10 @@ fn persistent_watches_iterate_and_end() {
     let mut events = client
         .add_watch("/", AddWatchMode::PersistentRecursive)
         .unwrap();
-    assert_eq!(events.recv_timeout(Duration::from_millis(50)), Err(()));
+    assert_eq!(
+        events.recv_timeout(Duration::from_millis(50)),
+        Err(RecvTimeoutError::Timeout)
+    );
     client.create("/x", "").unwrap();
     client.delete("/x", None).unwrap();
     let seen: Vec<EventType> = events
@@ -96,8 +106,12 @@ fn persistent_watches_iterate_and_end() {
         .collect();
     assert_eq!(seen, [EventType::NodeCreated, EventType::NodeDeleted]);
     client.close();
-    assert_eq!(events.next(), Some(WatchEvent::Closed));
+    assert_eq!(events.recv_timeout(WAIT), Ok(WatchEvent::Closed));
     assert_eq!(events.next(), None);
+    assert_eq!(
+        events.recv_timeout(WAIT),
+        Err(RecvTimeoutError::Disconnected)
+    );
 }
 
 #[test]
@@ -106,12 +120,16 @@ fn state_changes_are_received() {
     let mut states = client.state_changes();
     let closer = client.clone();
     let handle = std::thread::spawn(move || closer.close());
-    let change = states
-        .recv_timeout(WAIT)
-        .expect("a change in time")
-        .expect("a change");
+    let change = states.recv_timeout(WAIT).expect("a change in time");
     assert_eq!(change.state, SessionState::Closed);
     handle.join().unwrap();
+    // Once the last handle is gone nothing can change any more.
+    drop(client);
+    assert_eq!(
+        states.recv_timeout(WAIT).map(|change| change.state),
+        Err(RecvTimeoutError::Disconnected),
+        "the client has stopped"
+    );
 }
 
 #[test]

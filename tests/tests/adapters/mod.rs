@@ -39,7 +39,7 @@ pub(crate) struct Blocking;
 
 impl zk_tests::Adapter for Blocking {
     fn builder(connect_string: &str) -> zk_client::ClientBuilder {
-        zk_client_blocking::builder(connect_string)
+        zk_client_blocking::builder(connect_string).into_async()
     }
 
     fn run(scenario: impl std::future::Future<Output = ()> + 'static) {
