@@ -18,8 +18,8 @@
 //! `Result`. Watches and state changes are receivers that can be waited on, with a timeout
 //! (`recv_timeout`, telling `Timeout` from `Disconnected` as `std::sync::mpsc` does), or
 //! iterated. [`Client`] is `Send + Sync + Clone`: share it between threads. Everything the
-//! client's methods take or return is re-exported here (the whole of `zk_client`, whose async
-//! `Client` is reached through [`Client::async_client`]).
+//! client's methods take or return is re-exported here: the whole of `zk_client`, whose async
+//! `Client` is [`AsyncClient`] (reached through [`Client::async_client`]).
 //!
 //! Underneath, one I/O thread per process runs every client's driver (the same driver every
 //! adapter shares) on an `async-executor`, and waits on `async-io`'s reactor for sockets and
@@ -81,7 +81,10 @@ pub use client::Client;
 pub use runtime::BlockingRuntime;
 pub use watch::{StateChanges, Watch, WatchEvents};
 // Everything the client's methods take or return; `Client` itself is shadowed by the blocking
-// one above.
+// one above, and named `AsyncClient` here.
+/// The async client underneath a blocking one ([`Client::async_client`]), for recipes and
+/// other async code.
+pub use zk_client::Client as AsyncClient;
 pub use zk_client::*;
 
 /// A builder for a blocking client on `connect_string`: set options, then

@@ -30,6 +30,23 @@ fn the_client_is_send_sync_and_clone() {
     assert_traits::<Client>();
 }
 
+/// What the client's methods take and return can be named from this crate alone (this test
+/// fails to compile otherwise).
+#[test]
+fn the_types_of_the_api_are_reexported() {
+    use zk_client_blocking as zk;
+    let _: fn(&str) -> zk::Builder = zk::builder;
+    let _: fn(zk::Builder) -> Result<Client, Error> = zk::Builder::connect;
+    let _: fn(&Client) -> zk::Transaction = Client::transaction;
+    let _: fn(&Client, zk::Transaction) -> Result<Vec<zk::MultiResult>, zk::TransactionError> =
+        Client::commit;
+    let _: fn(zk::Builder, zk::sasl::SaslConfig) -> zk::Builder = zk::Builder::sasl;
+    let _: fn(zk::Builder) -> zk::ClientBuilder = zk::Builder::into_async;
+    let _: fn(&Client) -> &zk::AsyncClient = Client::async_client;
+    let _: fn(&zk::Watch) -> zk::WatchId = zk::Watch::id;
+    let _: fn(&zk::WatchEvents) -> zk::WatchId = zk::WatchEvents::id;
+}
+
 #[test]
 fn calls_block_and_return_results() {
     let client = client("calls");
