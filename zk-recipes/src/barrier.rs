@@ -25,7 +25,7 @@ use crate::support::within;
 /// that follows a data change of the node.
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zk_recipes::Barrier;
 ///
@@ -67,6 +67,10 @@ impl Barrier {
     }
 
     /// Puts the barrier up (creates its node, and missing parents), if it is not up already.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
     pub async fn create(&self) -> Result<()> {
         self.client
             .retry(&self.retry, || self.client.ensure_path(&self.path))
@@ -76,6 +80,11 @@ impl Barrier {
 
     /// Takes the barrier down: `true` if it was up. Fails with `NotEmpty` if the node has
     /// children.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk(NotEmpty)` if the node has children; `RecipeError::Zk` if the delete fails
+    /// otherwise.
     pub async fn remove(&self) -> Result<bool> {
         match self.client.delete(&self.path, None).await {
             Ok(()) => Ok(true),
@@ -97,6 +106,11 @@ impl Barrier {
 
     /// Waits until the barrier is down, for at most `timeout` (forever with `None`): `true`
     /// once it is down (at once if it is not up), `false` if time ran out.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` once the client has stopped (`Closed`, `AuthFailed`). Running out of time
+    /// is `Ok(false)`.
     pub async fn wait(&self, timeout: Option<Duration>) -> Result<bool> {
         let cleared = within(&self.client, timeout, async {
             loop {
@@ -144,7 +158,7 @@ fn default_identifier() -> String {
 /// while entering is recovered (the node is created again on the new session).
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zk_recipes::DoubleBarrier;
 ///
@@ -214,6 +228,11 @@ impl DoubleBarrier {
     /// Enters the barrier and waits until `num_clients` members have, for at most `timeout`
     /// (forever with `None`). On timeout ([`RecipeError::Timeout`]), error or cancellation,
     /// this member's node is removed.
+    ///
+    /// # Errors
+    ///
+    /// [`RecipeError::Timeout`] when time runs out; `RecipeError::Zk` if a step fails for a reason
+    /// no wait for the connection cures.
     pub async fn enter(&mut self, timeout: Option<Duration>) -> Result<()> {
         let guard = CleanupGuard::new(&self.client, {
             let (client, path) = (self.client.clone(), self.create_path.clone());
@@ -301,6 +320,11 @@ impl DoubleBarrier {
     /// Leaves the barrier and waits until every member has, for at most `timeout` (forever
     /// with `None`). On timeout ([`RecipeError::Timeout`]), error or cancellation, this
     /// member's node is removed all the same.
+    ///
+    /// # Errors
+    ///
+    /// [`RecipeError::Timeout`] when time runs out; `RecipeError::Zk` if a step fails for a reason
+    /// no wait for the connection cures.
     pub async fn leave(&mut self, timeout: Option<Duration>) -> Result<()> {
         let guard = CleanupGuard::new(&self.client, {
             let (client, path) = (self.client.clone(), self.create_path.clone());

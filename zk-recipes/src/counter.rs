@@ -230,7 +230,7 @@ fn curator_codec<T: CuratorValue>() -> Codec<T> {
 /// applied. kazoo retries it blindly, which can count it twice.
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use zk_recipes::Counter;
 ///
 /// let mut hits: Counter = Counter::new(&client, "/app/hits");
@@ -355,11 +355,22 @@ impl<T: CounterValue> Counter<T> {
     }
 
     /// The current value.
+    ///
+    /// # Errors
+    ///
+    /// [`RecipeError::Inconsistent`] if the node holds no value of this encoding; `RecipeError::Zk`
+    /// if the read fails.
     pub async fn value(&self) -> Result<T> {
         Ok(self.read().await?.0)
     }
 
     /// Adds `delta` atomically (kazoo's `counter += delta`); returns the new value.
+    ///
+    /// # Errors
+    ///
+    /// [`RecipeError::Inconsistent`] if the value would overflow or not fit the encoding (nothing
+    /// is written); `RecipeError::Zk` if a request fails, or a connection error left the write's
+    /// outcome unknown and the value has changed since.
     pub async fn add(&mut self, delta: T) -> Result<T> {
         loop {
             let (old, version) = self.read().await?;
@@ -396,6 +407,10 @@ impl<T: CounterValue> Counter<T> {
     }
 
     /// Subtracts `delta` atomically (kazoo's `counter -= delta`); returns the new value.
+    ///
+    /// # Errors
+    ///
+    /// As [`add`](Self::add).
     pub async fn sub(&mut self, delta: T) -> Result<T> {
         let negated = delta.checked_neg().ok_or_else(|| {
             RecipeError::Inconsistent(format!("cannot subtract {delta:?} without overflow"))

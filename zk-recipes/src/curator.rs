@@ -28,7 +28,7 @@ use zk_client::Client;
 
 use crate::error::{RecipeError, Result};
 use crate::lock::engine::{self, Protocol};
-use crate::lock::{Acquire, LockGuard, hold};
+use crate::lock::{LockGuard, lock_shaped};
 use crate::sequence::SequenceOrder;
 use crate::support::paths::join;
 use crate::support::signal::Signal;
@@ -41,7 +41,7 @@ pub const CURATOR_LATCH_NAME: &str = "latch-";
 /// Curator's `InterProcessMutex(client, path)`: an exclusive lock shared with Java processes.
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zk_recipes::InterProcessMutex;
 ///
@@ -118,21 +118,6 @@ impl InterProcessMutex {
         engine::acquire(&self.client, &self.proto, &self.cancel, None, false).await
     }
 
-    /// Acquires (waiting at most `timeout`), runs `work` with the guard, and releases, raced
-    /// against the loss of the lock as [`Lock::run`](crate::Lock::run) is.
-    ///
-    /// # Errors
-    ///
-    /// Those of [`acquire`](InterProcessMutex::acquire), and [`RecipeError::SessionLost`] if
-    /// the lock was lost while the work ran (the work is stopped then).
-    pub async fn run<T>(
-        &self,
-        timeout: Option<Duration>,
-        work: impl AsyncFnOnce(&LockGuard) -> T,
-    ) -> Result<T> {
-        hold(self.acquire(timeout).await?, work).await
-    }
-
     /// Makes every acquisition in progress on this value (and its clones) fail with
     /// [`RecipeError::Cancelled`].
     pub fn cancel(&self) {
@@ -156,23 +141,7 @@ impl InterProcessMutex {
     }
 }
 
-impl Acquire for InterProcessMutex {
-    fn path(&self) -> &str {
-        InterProcessMutex::path(self)
-    }
-
-    async fn acquire(&self, timeout: Option<Duration>) -> Result<LockGuard> {
-        InterProcessMutex::acquire(self, timeout).await
-    }
-
-    async fn try_acquire(&self) -> Result<Option<LockGuard>> {
-        InterProcessMutex::try_acquire(self).await
-    }
-
-    fn cancel(&self) {
-        InterProcessMutex::cancel(self)
-    }
-}
+lock_shaped!(InterProcessMutex, "mutex");
 
 /// A member of a [`LeaderLatch`] election (Curator's `Participant`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -191,7 +160,7 @@ pub struct Participant {
 /// fencing token as a lock; releasing (or dropping) it is Curator's `close()`.
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use zk_recipes::LeaderLatch;
 ///
 /// let latch = LeaderLatch::new(&client, "/app/leader").with_identifier("node-a");

@@ -89,7 +89,7 @@ impl Shared {
 /// seen since they were sent, so a late reply never overwrites a newer state.
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use zk_recipes::{CacheEvent, CuratorCache};
 ///
 /// let services = CuratorCache::new(&client, "/services");
@@ -158,6 +158,11 @@ impl CuratorCache {
 
     /// Starts the cache: adds the recursive watch (fails if the server cannot, for example
     /// before 3.6), then loads and follows the tree in the background. Only once.
+    ///
+    /// # Errors
+    ///
+    /// [`RecipeError::Inconsistent`] if the cache was started or closed already; `RecipeError::Zk`
+    /// if the watch cannot be added (`Unimplemented` before ZooKeeper 3.6).
     pub async fn start(&self) -> Result<()> {
         begin_start(&self.shared.lifecycle)?;
         let watch = self
@@ -229,6 +234,10 @@ impl CuratorCache {
 
     /// The names of the cached children of `path`, sorted. Fails for a path outside the
     /// tree.
+    ///
+    /// # Errors
+    ///
+    /// [`RecipeError::Inconsistent`] for a path outside the cached tree.
     pub fn children(&self, path: &str) -> Result<Vec<String>> {
         relative(&self.shared.root, path)?;
         let prefix = if path == "/" {

@@ -15,14 +15,14 @@ use crate::sequence::SequenceOrder;
 /// kazoo's `Election(client, path, identifier)`: contend for leadership, run work while
 /// leader, step down.
 ///
-/// Safer than kazoo's `run`: the work is stopped (its future dropped) as soon as the session
-/// that holds the leadership is lost, and [`run`](Election::run) then fails with
-/// [`RecipeError::SessionLost`], so a leader never keeps working after another one may have
-/// been elected. [`run_with`](Election::run_with) hands the work the leadership's
-/// [`FencingToken`].
+/// Safer than kazoo's `run`: the work is stopped (its future dropped) as soon as the session that
+/// holds the leadership is lost, and [`run`](Election::run) then fails with
+/// [`RecipeError::SessionLost`](crate::RecipeError::SessionLost), so a leader never keeps working
+/// after another one may have been elected. [`run_with`](Election::run_with) hands the work the
+/// leadership's [`FencingToken`].
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use zk_recipes::Election;
 ///
 /// let election = Election::new(&client, "/app/leader").with_identifier("host-1");
@@ -109,7 +109,8 @@ impl Election {
     }
 
     /// Withdraws from the election: a [`run`](Election::run) or [`lead`](Election::lead) still
-    /// waiting fails with [`RecipeError::Cancelled`] (its node is removed). Work already
+    /// waiting fails with [`RecipeError::Cancelled`](crate::RecipeError::Cancelled) (its node is
+    /// removed). Work already
     /// running as leader is not interrupted, as in kazoo.
     pub fn cancel(&self) {
         self.lock.cancel();

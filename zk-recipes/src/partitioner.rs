@@ -167,6 +167,12 @@ impl SetPartitionerBuilder {
     }
 
     /// Creates the paths, joins the party and starts allocating.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk(InvalidArgument)` for an identifier with a `/`;
+    /// [`RecipeError::SessionLost`] if the session changed while joining; `RecipeError::Zk` if
+    /// creating the paths or the party node fails.
     pub async fn start(self) -> Result<SetPartitioner> {
         let client = self.client.clone();
         let identifier = self
@@ -250,7 +256,7 @@ impl SetPartitionerBuilder {
 /// max_reaction_time)`.
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zk_recipes::{PartitionState, SetPartitioner};
 ///
@@ -392,6 +398,10 @@ impl SetPartitioner {
 
     /// Releases our share and starts allocating again (call it in
     /// [`Release`](PartitionState::Release)). Waits until done.
+    ///
+    /// # Errors
+    ///
+    /// The partitioner's failure, if it failed (a lost session is [`RecipeError::SessionLost`]).
     pub async fn release_set(&self) -> Result<()> {
         self.command(Command::ReleaseSet).await;
         match self.failure() {

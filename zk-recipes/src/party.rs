@@ -112,7 +112,7 @@ const PARTY_MARKER: &str = "__party__";
 /// a session loss, [`join`](Party::join) again ([`is_member`](Party::is_member) tells).
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use zk_recipes::Party;
 ///
 /// let mut party = Party::new(&client, "/app/party").with_identifier("host-1:8080");
@@ -160,11 +160,19 @@ impl Party {
     }
 
     /// Joins the party (idempotent).
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
     pub async fn join(&mut self) -> Result<()> {
         self.member.join().await
     }
 
     /// Leaves the party: `true` if this member was in it.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if the delete fails for a reason other than the node being gone.
     pub async fn leave(&mut self) -> Result<bool> {
         self.member.leave().await
     }
@@ -177,6 +185,10 @@ impl Party {
     }
 
     /// Whether this member's node exists on the server, owned by the current session.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if the read fails.
     pub async fn is_member(&self) -> Result<bool> {
         self.member.is_member().await
     }
@@ -189,6 +201,10 @@ impl Party {
 
     /// The identifiers of the current members (kazoo's `iter(party)`), in the server's
     /// order; members leaving meanwhile are skipped.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
     pub async fn members(&self) -> Result<Vec<String>> {
         let m = &self.member;
         let mut members = Vec::new();
@@ -204,11 +220,19 @@ impl Party {
     }
 
     /// The number of members.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
     pub async fn len(&self) -> Result<usize> {
         Ok(self.member_nodes().await?.len())
     }
 
     /// Whether the party has no members.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
     pub async fn is_empty(&self) -> Result<bool> {
         Ok(self.len().await? == 0)
     }
@@ -221,7 +245,7 @@ impl Party {
 /// name (no `/`).
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use zk_recipes::ShallowParty;
 ///
 /// let mut party = ShallowParty::new(&client, "/app/nodes").with_identifier("host-1");
@@ -272,11 +296,19 @@ impl ShallowParty {
     }
 
     /// Joins the party (idempotent).
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
     pub async fn join(&mut self) -> Result<()> {
         self.member.join().await
     }
 
     /// Leaves the party: `true` if this member was in it.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if the delete fails for a reason other than the node being gone.
     pub async fn leave(&mut self) -> Result<bool> {
         self.member.leave().await
     }
@@ -288,12 +320,20 @@ impl ShallowParty {
     }
 
     /// Whether this member's node exists on the server, owned by the current session.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if the read fails.
     pub async fn is_member(&self) -> Result<bool> {
         self.member.is_member().await
     }
 
     /// The identifiers of the current members: each child's name after its first `-`, as
     /// kazoo reads them (every child counts), in the server's order.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
     pub async fn members(&self) -> Result<Vec<String>> {
         Ok(self
             .member
@@ -308,11 +348,19 @@ impl ShallowParty {
     }
 
     /// The number of members.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
     pub async fn len(&self) -> Result<usize> {
         Ok(self.member.children().await?.len())
     }
 
     /// Whether the party has no members.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
     pub async fn is_empty(&self) -> Result<bool> {
         Ok(self.len().await? == 0)
     }

@@ -122,7 +122,7 @@ fn name_of(path: &str) -> &str {
 /// processing use [`LockingQueue`].
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use zk_recipes::Queue;
 ///
 /// let mut jobs = Queue::new(&client, "/app/jobs");
@@ -186,12 +186,22 @@ impl Queue {
     }
 
     /// Adds `value` with kazoo's default priority (100); returns the entry's name.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if creating the queue or the entry fails; after a connection error the
+    /// entry may or may not have been added (it is not retried, so as not to add it twice).
     pub async fn put(&self, value: impl Into<Bytes>) -> Result<String> {
         self.put_with_priority(value, DEFAULT_PRIORITY).await
     }
 
     /// Adds `value` with `priority` (0–999, lower first); returns the entry's name. A create
     /// that fails with a connection error is not retried (it may have been applied).
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk(InvalidArgument)` for a priority above 999; otherwise as
+    /// [`put`](Self::put).
     pub async fn put_with_priority(
         &self,
         value: impl Into<Bytes>,
@@ -203,6 +213,10 @@ impl Queue {
     }
 
     /// Takes the first entry: its value, or `None` if the queue is empty.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
     pub async fn get(&mut self) -> Result<Option<Bytes>> {
         self.ensure().await?;
         loop {
@@ -260,6 +274,10 @@ impl Queue {
     }
 
     /// The number of entries (the queue node's child count).
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
     pub async fn len(&self) -> Result<usize> {
         self.ensure().await?;
         let stat = self
@@ -270,6 +288,10 @@ impl Queue {
     }
 
     /// Whether the queue has no entries.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
     pub async fn is_empty(&self) -> Result<bool> {
         Ok(self.len().await? == 0)
     }
@@ -293,7 +315,7 @@ impl Queue {
 /// that still holds an entry releases it in the background.
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zk_recipes::LockingQueue;
 ///
@@ -386,12 +408,22 @@ impl LockingQueue {
     }
 
     /// Adds `value` with kazoo's default priority (100); returns the entry's name.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if creating the queue or the entry fails; after a connection error the
+    /// entry may or may not have been added (it is not retried, so as not to add it twice).
     pub async fn put(&self, value: impl Into<Bytes>) -> Result<String> {
         self.put_with_priority(value, DEFAULT_PRIORITY).await
     }
 
     /// Adds `value` with `priority` (0–999, lower first); returns the entry's name. A create
     /// that fails with a connection error is not retried (it may have been applied).
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk(InvalidArgument)` for a priority above 999; otherwise as
+    /// [`put`](Self::put).
     pub async fn put_with_priority(
         &self,
         value: impl Into<Bytes>,
@@ -404,6 +436,11 @@ impl LockingQueue {
 
     /// Adds every value, all with `priority`, in one transaction: all are added or none is.
     /// Returns the entries' names, in order.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk(InvalidArgument)` for a priority above 999; `RecipeError::Zk` with the
+    /// transaction's error (nothing was added).
     pub async fn put_all<V: Into<Bytes>>(
         &self,
         values: impl IntoIterator<Item = V>,
@@ -431,6 +468,11 @@ impl LockingQueue {
     /// Locks and returns the first entry nobody holds, waiting for one for at most `timeout`
     /// (forever with `None`); `None` if time ran out. If an entry got earlier was neither
     /// consumed nor released, returns it again.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a step fails for a reason no wait for the connection cures (`Closed`,
+    /// `AuthFailed`, `NoAuth`). Running out of time is `Ok(None)`.
     pub async fn get(&mut self, timeout: Option<Duration>) -> Result<Option<Bytes>> {
         if let Some(taken) = &self.processing {
             return Ok(Some(taken.value.clone()));
@@ -636,6 +678,10 @@ impl LockingQueue {
     }
 
     /// The number of entries, locked ones included.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
     pub async fn len(&self) -> Result<usize> {
         self.ensure().await?;
         let stat = self
@@ -646,6 +692,10 @@ impl LockingQueue {
     }
 
     /// Whether the queue has no entries.
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
     pub async fn is_empty(&self) -> Result<bool> {
         Ok(self.len().await? == 0)
     }

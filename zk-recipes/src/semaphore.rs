@@ -21,7 +21,7 @@ use zk_client::{Client, CreateMode, CreateOptions, Error, SessionId, Stat, Watch
 
 use crate::error::{RecipeError, Result};
 use crate::lock::engine::{Cleanup, Contended, Contender, Protocol, Removal, Woken, remove, wake};
-use crate::lock::{Acquire, LOCK_MARKER, LockGuard, hold};
+use crate::lock::{LOCK_MARKER, LockGuard, lock_shaped};
 use crate::naming::kazoo_uuid;
 use crate::support::paths::{join, parent};
 use crate::support::retry::{Backoff, Failure, classify, retry};
@@ -36,7 +36,7 @@ use crate::support::within;
 /// ([`cancel`](Semaphore::cancel)).
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zk_recipes::Semaphore;
 ///
@@ -128,22 +128,6 @@ impl Semaphore {
     /// As [`acquire`](Semaphore::acquire), without the timeout.
     pub async fn try_acquire(&self) -> Result<Option<LockGuard>> {
         self.acquire_inner(None, false).await
-    }
-
-    /// Takes a lease (waiting at most `timeout`), runs `work` with it, and gives it back:
-    /// kazoo's `with semaphore:`, raced against the loss of the lease as
-    /// [`Lock::run`](crate::Lock::run) is.
-    ///
-    /// # Errors
-    ///
-    /// Those of [`acquire`](Semaphore::acquire), and [`RecipeError::SessionLost`] if the
-    /// lease was lost while the work ran (the work is stopped then).
-    pub async fn run<T>(
-        &self,
-        timeout: Option<Duration>,
-        work: impl AsyncFnOnce(&LockGuard) -> T,
-    ) -> Result<T> {
-        hold(self.acquire(timeout).await?, work).await
     }
 
     /// Makes every acquisition in progress on this value (and its clones) fail with
@@ -422,20 +406,4 @@ impl Semaphore {
     }
 }
 
-impl Acquire for Semaphore {
-    fn path(&self) -> &str {
-        Semaphore::path(self)
-    }
-
-    async fn acquire(&self, timeout: Option<Duration>) -> Result<LockGuard> {
-        Semaphore::acquire(self, timeout).await
-    }
-
-    async fn try_acquire(&self) -> Result<Option<LockGuard>> {
-        Semaphore::try_acquire(self).await
-    }
-
-    fn cancel(&self) {
-        Semaphore::cancel(self)
-    }
-}
+lock_shaped!(Semaphore, "lease");

@@ -256,7 +256,7 @@ impl Shared {
 /// trees prefer [`CuratorCache`](crate::CuratorCache), which needs a single watch.
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use zk_recipes::{TreeCache, TreeEvent};
 ///
 /// let cache = TreeCache::new(&client, "/app/config");
@@ -335,6 +335,11 @@ impl TreeCache {
     /// Starts the cache: creates the root if missing, then loads and follows the tree in the
     /// background. Only once: a second call, or a call after [`close`](TreeCache::close),
     /// fails.
+    ///
+    /// # Errors
+    ///
+    /// [`RecipeError::Inconsistent`] if the cache was started or closed already; `RecipeError::Zk`
+    /// if the root cannot be created.
     pub async fn start(&self) -> Result<()> {
         begin_start(&self.shared.lifecycle)?;
         let root = self.shared.root.clone();
@@ -418,12 +423,20 @@ impl TreeCache {
 
     /// The cached data and Stat of the node at `path`; `None` if it is not in the cache (or
     /// not loaded yet). Fails for a path outside the tree.
+    ///
+    /// # Errors
+    ///
+    /// [`RecipeError::Inconsistent`] for a path outside the cached tree.
     pub fn get_data(&self, path: &str) -> Result<Option<NodeData>> {
         Ok(self.find(path, |node| node.data.clone())?.flatten())
     }
 
     /// The names of the cached children of the node at `path`; `None` if the node is not in
     /// the cache. Fails for a path outside the tree.
+    ///
+    /// # Errors
+    ///
+    /// [`RecipeError::Inconsistent`] for a path outside the cached tree.
     pub fn get_children(&self, path: &str) -> Result<Option<BTreeSet<String>>> {
         self.find(path, |node| node.children.keys().cloned().collect())
     }

@@ -1,13 +1,13 @@
 //! Watching a node's data or children as a sequence of states: kazoo's `DataWatch`,
 //! `ChildrenWatch` and `PatientChildrenWatch`, without callbacks.
 //!
-//! Each watcher is a [`Stream`] of states (also readable with its own `next().await`); it
-//! re-arms its one-shot watch after every event, keeps it across reconnects (the client re-registers
-//! watches with SetWatches, so changes made while disconnected are still reported), re-reads
-//! on the new session after a session loss, and holds at most one watch at a time. Dropping
-//! the watcher (or calling `stop`) removes that watch, on the server too, so timeouts around
-//! `next()` never accumulate watches (kazoo #175). `next()` is cancel-safe: a `next()` dropped
-//! halfway (a timeout) loses nothing, and the following call carries on.
+//! Each watcher is a [`Stream`] of states (also readable with its own `next().await`); it re-arms
+//! its one-shot watch after every event, keeps it across reconnects (the client re-registers
+//! watches with SetWatches, so changes made while disconnected are still reported), re-reads on the
+//! new session after a session loss, and holds at most one watch at a time. Dropping the watcher
+//! (or calling `stop`) removes that watch, on the server too, so timeouts around `next()` never
+//! accumulate watches (kazoo #175). `next()` is cancel-safe: a `next()` dropped halfway (a timeout)
+//! loses nothing, and the following call carries on.
 
 use std::future::Future;
 use std::pin::{Pin, pin};
@@ -107,19 +107,19 @@ enum DataPhase {
 
 /// Watches a node's data: kazoo's `DataWatch`, as a [`Stream`] of [`DataUpdate`]s.
 ///
-/// The first item (from [`next`](DataWatch::next), or the stream) is the current state (data and Stat, or `None`
-/// for both when the node does not exist: a missing node is watched for its creation). After
-/// that, it yields a state whenever the node's `mzxid` changes (data set, node created or
-/// deleted), carrying the notification that revealed it. The watch survives disconnects, and
-/// after a session loss the node is read again on the new session (yielded only if it
-/// changed, with no event). It ends (`None`) when the client is closed or after
+/// The first item (from [`next`](DataWatch::next), or the stream) is the current state (data and
+/// Stat, or `None` for both when the node does not exist: a missing node is watched for its
+/// creation). After that, it yields a state whenever the node's `mzxid` changes (data set, node
+/// created or deleted), carrying the notification that revealed it. The watch survives
+/// disconnects, and after a session loss the node is read again on the new session (yielded
+/// only if it changed, with no event). It ends (`None`) when the client is closed or after
 /// [`stop`](DataWatch::stop); kazoo's "return `False` to stop" is dropping the watcher.
 ///
 /// Unlike kazoo, consecutive changes that happen before `next` is called are reported as one
 /// state (the newest): a watcher reports states, not every transition.
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use zk_recipes::DataWatch;
 ///
 /// let mut watch = DataWatch::new(&client, "/config/feature-x");
@@ -324,16 +324,17 @@ enum ChildrenPhase {
 /// [`ChildrenUpdate`]s.
 ///
 /// The first item (from [`next`](ChildrenWatch::next), or the stream) is the current children;
-/// after that, it yields the children after every child-list change. The watch survives disconnects. After a
-/// session loss (with [`allow_session_lost`](ChildrenWatch::allow_session_lost), the default)
-/// the children are read again on the new session and yielded only if they differ, as kazoo
-/// does; without it, the watcher ends with [`RecipeError::SessionLost`].
+/// after that, it yields the children after every child-list change. The watch survives
+/// disconnects. After a session loss (with
+/// [`allow_session_lost`](ChildrenWatch::allow_session_lost), the default) the children are read
+/// again on the new session and yielded only if they differ, as kazoo does; without it, the
+/// watcher ends with [`RecipeError::SessionLost`].
 ///
 /// The node must exist: if it does not, or once it is deleted, `next` yields
 /// `Err(RecipeError::Zk(Error::NoNode))` and then `None` (kazoo stops silently there).
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use zk_recipes::ChildrenWatch;
 ///
 /// let mut workers = ChildrenWatch::new(&client, "/app/workers");
@@ -535,7 +536,7 @@ impl Stream for ChildrenWatch {
 /// change (the children are read again on the new session).
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zk_recipes::PatientChildrenWatch;
 ///

@@ -1,6 +1,6 @@
-//! Queues, counters, parties and barriers beside real kazoo (Debian's python3-kazoo) on the same paths: queues
-//! filled by one and drained by the other, a LockingQueue shared, counters incremented by
-//! both in each encoding, parties and barriers across the two languages.
+//! Queues, counters, parties and barriers beside real kazoo (Debian's python3-kazoo) on the same
+//! paths: queues filled by one and drained by the other, a LockingQueue shared, counters
+//! incremented by both in each encoding, parties and barriers across the two languages.
 
 mod support;
 

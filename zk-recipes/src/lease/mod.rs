@@ -46,7 +46,7 @@ type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 /// [`with_lock_timeout`]: NonBlockingLease::with_lock_timeout
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zk_recipes::NonBlockingLease;
 ///
@@ -228,7 +228,7 @@ impl NonBlockingLease {
 /// does.
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zk_recipes::MultiNonBlockingLease;
 ///

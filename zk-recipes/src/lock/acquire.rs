@@ -77,6 +77,57 @@ pub trait Acquire {
     }
 }
 
+/// Gives a lock-shaped recipe (with inherent `path`, `acquire`, `try_acquire` and `cancel`)
+/// its inherent `run` and its [`Acquire`] impl; `$what` names what it holds in the docs.
+macro_rules! lock_shaped {
+    ($ty:ident, $what:literal) => {
+        impl $ty {
+            #[doc = concat!("Acquires the ", $what, " (waiting at most `timeout`), runs `work` with the guard, and releases it: kazoo's `with lock:`.")]
+            ///
+            /// The work is raced against the loss of what it holds: if the holding session is
+            /// lost first, the work is stopped (its future dropped) and the call fails with
+            /// [`RecipeError::SessionLost`](crate::RecipeError::SessionLost). See
+            /// [`Acquire::run`](crate::Acquire::run).
+            ///
+            /// # Errors
+            ///
+            /// Those of [`acquire`](Self::acquire), and
+            /// [`RecipeError::SessionLost`](crate::RecipeError::SessionLost) if it was lost
+            /// while the work ran.
+            pub async fn run<T>(
+                &self,
+                timeout: Option<std::time::Duration>,
+                work: impl AsyncFnOnce(&$crate::LockGuard) -> T,
+            ) -> $crate::Result<T> {
+                $crate::lock::hold(self.acquire(timeout).await?, work).await
+            }
+        }
+
+        impl $crate::Acquire for $ty {
+            fn path(&self) -> &str {
+                $ty::path(self)
+            }
+
+            async fn acquire(
+                &self,
+                timeout: Option<std::time::Duration>,
+            ) -> $crate::Result<$crate::LockGuard> {
+                $ty::acquire(self, timeout).await
+            }
+
+            async fn try_acquire(&self) -> $crate::Result<Option<$crate::LockGuard>> {
+                $ty::try_acquire(self).await
+            }
+
+            fn cancel(&self) {
+                $ty::cancel(self)
+            }
+        }
+    };
+}
+
+pub(crate) use lock_shaped;
+
 /// Runs `work` with `guard`, raced against its loss, then releases it.
 pub(crate) async fn hold<T, W>(guard: LockGuard, work: W) -> Result<T>
 where

@@ -51,7 +51,7 @@ use crate::support::signal::Signal;
 use engine::Protocol;
 
 pub use acquire::Acquire;
-pub(crate) use acquire::hold;
+pub(crate) use acquire::{hold, lock_shaped};
 pub use guard::LockGuard;
 
 /// kazoo's exclusive-lock node marker.
@@ -109,7 +109,7 @@ impl Inner {
     }
 }
 
-/// The inherent API of a kazoo lock type, and its [`Acquire`] impl (which forwards to it).
+/// The inherent API of a kazoo lock type, `run`, and its [`Acquire`] impl.
 macro_rules! lock_api {
     ($ty:ident, $what:literal) => {
         impl $ty {
@@ -173,24 +173,6 @@ macro_rules! lock_api {
                 self.0.try_acquire().await
             }
 
-            #[doc = concat!("Acquires the ", $what, " (waiting at most `timeout`), runs `work` with the guard, and releases: kazoo's `with lock:`.")]
-            ///
-            /// The work is raced against the loss of the lock: if the holding session is lost
-            /// first, the work is stopped (its future dropped) and the call fails with
-            /// [`RecipeError::SessionLost`]. See [`Acquire::run`].
-            ///
-            /// # Errors
-            ///
-            /// Those of [`acquire`](Self::acquire), and [`RecipeError::SessionLost`] if the
-            /// lock was lost while the work ran.
-            pub async fn run<T>(
-                &self,
-                timeout: Option<Duration>,
-                work: impl AsyncFnOnce(&LockGuard) -> T,
-            ) -> Result<T> {
-                hold(self.acquire(timeout).await?, work).await
-            }
-
             /// The identifiers of the current contenders, in lock order (the holder first).
             /// Contenders without an identifier appear as empty strings.
             ///
@@ -208,23 +190,7 @@ macro_rules! lock_api {
             }
         }
 
-        impl Acquire for $ty {
-            fn path(&self) -> &str {
-                $ty::path(self)
-            }
-
-            async fn acquire(&self, timeout: Option<Duration>) -> Result<LockGuard> {
-                $ty::acquire(self, timeout).await
-            }
-
-            async fn try_acquire(&self) -> Result<Option<LockGuard>> {
-                $ty::try_acquire(self).await
-            }
-
-            fn cancel(&self) {
-                $ty::cancel(self)
-            }
-        }
+        lock_shaped!($ty, $what);
     };
 }
 
@@ -253,7 +219,7 @@ macro_rules! lock_api {
 ///   refuse tokens older than the newest they saw.
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zk_recipes::Lock;
 ///
@@ -291,7 +257,7 @@ lock_api!(Lock, "lock");
 /// not block it (kazoo #649).
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use zk_recipes::{ReadLock, WriteLock};
 ///
 /// let read = ReadLock::new(&client, "/app/config-lock").acquire(None).await?;
@@ -318,7 +284,7 @@ lock_api!(ReadLock, "read lock");
 /// it. Its nodes are `__lock__` nodes, so it also excludes plain [`Lock`]s.
 ///
 /// ```no_run
-/// # async fn demo(client: zk_client::Client) -> zk_recipes::Result<()> {
+/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zk_recipes::WriteLock;
 ///

@@ -115,29 +115,31 @@ pub(crate) async fn recover(client: &Client, backoff: &mut Backoff) -> Result<()
 /// transient errors and `SessionExpired` are tried again once the client is connected (on a
 /// new session after an expiry). Fails with the client's reason when it has stopped for good.
 /// Unbounded: callers bound it with a deadline. Only for steps that are safe to repeat.
-pub(crate) async fn retry<T, F, Fut>(client: &Client, mut step: F) -> Result<T, Error>
+pub(crate) async fn retry<T, F, Fut>(client: &Client, step: F) -> Result<T, Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, Error>>,
 {
-    let mut backoff = Backoff::new();
-    loop {
-        let error = match step().await {
-            Ok(value) => return Ok(value),
-            Err(error) => error,
-        };
-        if classify(&error) == Failure::Fatal {
-            return Err(error);
-        }
-        tracing::debug!(%error, "recipe step failed; trying again once connected");
-        recover(client, &mut backoff).await?;
-    }
+    retry_on(client, step, |failure| failure != Failure::Fatal).await
 }
 
 /// Runs a step tied to one session (on a client bound to it, see
 /// [`Client::bound_to_session`]) until it succeeds or fails: transient errors are tried again
 /// once connected; `SessionExpired` and every other error are returned.
-pub(crate) async fn retry_in_session<T, F, Fut>(client: &Client, mut step: F) -> Result<T, Error>
+pub(crate) async fn retry_in_session<T, F, Fut>(client: &Client, step: F) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    retry_on(client, step, |failure| failure == Failure::Transient).await
+}
+
+/// The loop of both: tries again after the failures `again` accepts.
+async fn retry_on<T, F, Fut>(
+    client: &Client,
+    mut step: F,
+    again: fn(Failure) -> bool,
+) -> Result<T, Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, Error>>,
@@ -148,10 +150,10 @@ where
             Ok(value) => return Ok(value),
             Err(error) => error,
         };
-        if classify(&error) != Failure::Transient {
+        if !again(classify(&error)) {
             return Err(error);
         }
-        tracing::debug!(%error, "recipe step failed; trying again on the same session");
+        tracing::debug!(%error, "recipe step failed; trying again once connected");
         recover(client, &mut backoff).await?;
     }
 }
