@@ -40,6 +40,8 @@
 //! certificate is optional.
 
 #![forbid(unsafe_code)]
+// docs.rs builds with `--cfg docsrs` (see Cargo.toml) and marks feature-gated items.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod admin;
 mod client;
@@ -70,6 +72,7 @@ pub use retry::RetryPolicy;
 pub use runtime::{BoxFuture, Runtime, Transport, TransportLayer};
 pub use state::StateStream;
 #[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub use tls::{TlsConfig, TlsError, TlsLayer};
 pub use watch::{OneshotWatch, WatchStream};
 
@@ -77,6 +80,7 @@ pub use bytes::Bytes;
 /// The rustls crate this client's TLS is built on (the `tls` feature), for
 /// [`TlsLayer::from_rustls_config`] and [`TlsError::Rejected`].
 #[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub use rustls;
 /// Credential and ACL helpers for the `digest` scheme, and the ACL builder.
 pub use zk_proto::auth;

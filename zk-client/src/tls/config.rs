@@ -286,6 +286,7 @@ impl ClientBuilder {
     ///
     /// This replaces any [`transport_layer`](ClientBuilder::transport_layer) set before, and
     /// a later one replaces it.
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn tls(self, config: TlsConfig) -> Self {
         self.transport_layer(TlsLayer::new(config))
     }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Release checks, run by CI before the test suite (so the working tree is still clean):
+#   - every publishable crate packages, and builds from its package, in dependency order
+#     (`cargo publish --dry-run --workspace` overlays the unpublished workspace crates);
+#   - the documentation builds as docs.rs builds it (nightly, `--cfg docsrs`, with the `tls`
+#     feature that package.metadata.docs.rs asks for), warnings denied;
+#   - cargo-deny's licence, ban and source checks (deny.toml), which need no network.
+# Installs cargo-deny from crates.io when it is missing. Usage: scripts/check-release.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo publish --dry-run (every publishable crate, in dependency order)"
+cargo publish --dry-run --workspace --locked
+
+echo "== docs as docs.rs builds them"
+tls=zk-client/tls,zk-client-tokio/tls,zk-client-smol/tls,zk-client-blocking/tls
+RUSTDOCFLAGS="--cfg docsrs -D warnings" cargo +nightly doc --no-deps --locked \
+    -p zk-proto -p zk-client -p zk-client-tokio -p zk-client-smol -p zk-client-blocking \
+    -p zk-recipes -p zk-testing --features "$tls"
+
+echo "== cargo deny (licences, bans, sources)"
+if ! command -v cargo-deny >/dev/null 2>&1; then
+    echo "installing cargo-deny"
+    cargo install cargo-deny --locked --quiet
+fi
+cargo deny --offline check licenses bans sources
