@@ -3,8 +3,8 @@
 
 usage: scripts/bench-chart.py REPORT.md [REPORT.md ...] [--png docs/benchmarks.png] [--ratios]
 
-Each REPORT.md is a report written by the peer harness (shared/bench: peers/run.sh writes
-results/peers-<date>[-null].md); its "Details" table holds the median of every metric per
+Each REPORT.md is a report written by the external peer-benchmark harness (its peers/run.sh
+writes results/peers-<date>[-null].md); its "Details" table holds the median of every metric per
 client and workload. With --png, draws one row of charts per report: ops/s per workload
 (log scale) and client CPU per operation (timed phase), one bar per client. With --ratios,
 prints the issue's targets as markdown tables: this client (rows whose client starts with

@@ -66,7 +66,8 @@ enum Handshake {
     Normal,
     ReadOnly,
     Expired,
-    /// A bare ReplyHeader {0, zxid, -119}, as read-only servers send (PROTOCOL.md §6.7).
+    /// A bare ReplyHeader {0, zxid, -119}, as read-only servers send
+    /// (`docs/protocol.md#read-only-mode`).
     Refused,
     NewSessionId,
     NoReadOnlyByte,

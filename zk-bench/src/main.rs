@@ -1,6 +1,7 @@
-//! The benchmark program of this client for `shared/bench/peers/run.sh`, following
-//! `peers/CONTRACT.md`: one line of JSON on stdout, `ZKBENCH-TIMED-BEGIN`/`-END` markers on
-//! stderr around the timed phase, exit 2 for an unsupported workload.
+//! The benchmark program of this client for the external peer-benchmark harness (not part of
+//! this repository; see BENCHMARKS.md). It follows the contract every program of that harness
+//! follows: the options below, one line of JSON on stdout, `ZKBENCH-TIMED-BEGIN`/`-END`
+//! markers on stderr around the timed phase, exit 2 for an unsupported workload.
 //!
 //! ```text
 //! zk-bench [--adapter tokio|smol|blocking] --connect HOST:PORT --workload NAME --n N --window W --size BYTES

@@ -1,5 +1,5 @@
-//! One four-letter-word exchange (PROTOCOL.md §12): a connection of its own to one server, the
-//! four bytes, and the reply read until the server closes. Used by
+//! One four-letter-word exchange (`docs/protocol.md#four-letter-words`): a connection of its
+//! own to one server, the four bytes, and the reply read until the server closes. Used by
 //! [`Client::four_letter_word`](crate::Client::four_letter_word) and by the driver's search
 //! for a read/write server (`isro`).
 

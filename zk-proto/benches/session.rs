@@ -29,7 +29,7 @@ fn start() -> Instant {
 }
 
 /// A session connected to a fake peer: Connect, handle_connected, ConnectRequest out, the
-/// ConnectResponse (as in PROTOCOL.md §13.2) in.
+/// ConnectResponse (as in vector 13.2 of `tests/vectors.rs`) in.
 fn connected_session(now: Instant) -> (Session, ConnId) {
     let config = SessionConfig::new("127.0.0.1:2181").expect("config");
     let mut session = Session::new(config, now).expect("session");

@@ -1,4 +1,4 @@
-//! Credential helpers for the `digest` scheme (PROTOCOL.md §10.6).
+//! Credential helpers for the `digest` scheme (`docs/protocol.md#acls-and-auth-schemes`).
 
 use base64::Engine;
 use sha1::{Digest, Sha1};

@@ -1,4 +1,4 @@
-//! Connect strings: `host1:port1,host2,[::1]:2183/chroot` (PROTOCOL.md §6.2).
+//! Connect strings: `host1:port1,host2,[::1]:2183/chroot` (`docs/protocol.md#connect-string`).
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,4 +1,5 @@
-//! The error type: every ZooKeeper error code (PROTOCOL.md §8) plus client-side failures.
+//! The error type: every ZooKeeper error code (`docs/protocol.md#error-codes`) plus client-side
+//! failures.
 
 /// Why a request failed.
 ///

@@ -1,5 +1,5 @@
-//! Length-prefixed framing (PROTOCOL.md §1): every message is a big-endian int32 length `N`
-//! followed by `N` bytes.
+//! Length-prefixed framing (`docs/protocol.md#framing`): every message is a big-endian int32
+//! length `N` followed by `N` bytes.
 
 use bytes::{Buf, Bytes, BytesMut};
 

@@ -1,5 +1,5 @@
 //! Host choice: a seeded shuffle, round-robin rotation, and capped exponential backoff with
-//! jitter after every full pass that failed (PROTOCOL.md §6.3, DESIGN.md "Session behaviour").
+//! jitter after every full pass that failed (`docs/protocol.md#reconnect-and-backoff`).
 
 use std::time::Duration;
 

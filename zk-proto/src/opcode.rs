@@ -1,4 +1,4 @@
-//! Operation codes (PROTOCOL.md §4).
+//! Operation codes (`docs/protocol.md#opcodes`).
 
 use crate::version::ServerVersion;
 
@@ -157,7 +157,7 @@ impl OpCode {
     }
 
     /// The first server release that accepts this opcode from a client. Sending an opcode to
-    /// an older server gets Unimplemented and a closed connection (PROTOCOL.md §4).
+    /// an older server gets Unimplemented and a closed connection (`docs/protocol.md#opcodes`).
     pub const fn since(self) -> ServerVersion {
         match self {
             OpCode::Check | OpCode::Multi | OpCode::Sasl => ServerVersion::V3_4_0,

@@ -1,5 +1,6 @@
-//! ZooKeeper's path rules (`PathUtils.validatePath`, PROTOCOL.md §10.1), checked before anything
-//! is sent, and the chroot mapping between client and server paths (§10.2).
+//! ZooKeeper's path rules (`PathUtils.validatePath`, `docs/protocol.md#path-validation`), checked
+//! before anything is sent, and the chroot mapping between client and server paths
+//! (`docs/protocol.md#chroot`).
 
 use std::borrow::Cow;
 

@@ -6,7 +6,7 @@ use bytes::Bytes;
 
 use crate::records::Acl;
 
-/// How a node is created (`CreateMode`, PROTOCOL.md §10.3).
+/// How a node is created (`CreateMode`, `docs/protocol.md#create-modes`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum CreateMode {
@@ -96,7 +96,8 @@ impl AddWatchMode {
     }
 }
 
-/// Which watches checkWatches and removeWatches address (`WatcherType`, PROTOCOL.md §9.1).
+/// Which watches checkWatches and removeWatches address (`WatcherType`,
+/// `docs/protocol.md#event-and-watcher-types`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WatcherType {
     /// Child watches.

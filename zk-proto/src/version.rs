@@ -1,4 +1,5 @@
-//! Server versions, and which opcodes a server of a given version understands (PROTOCOL.md §14).
+//! Server versions, and which opcodes a server of a given version understands
+//! (`docs/protocol.md#server-versions`).
 
 use std::fmt;
 use std::str::FromStr;

@@ -68,7 +68,8 @@ fn prefixes_fail<R: Record + Debug>(bytes: &[u8]) -> Result<(), TestCaseError> {
 }
 
 /// The full property for records without an optional tail: round trip, failing prefixes, and
-/// trailing bytes ignored by `from_bytes` (PROTOCOL.md §1: the Java client ignores them too).
+/// trailing bytes ignored by `from_bytes` (the Java client ignores them too:
+/// `docs/protocol.md#framing`).
 fn check<R: Record + PartialEq + Debug>(value: &R) -> Result<(), TestCaseError> {
     let bytes = round_trip(value)?;
     prefixes_fail::<R>(&bytes)?;

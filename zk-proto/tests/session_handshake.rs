@@ -18,7 +18,7 @@ fn a_new_session_sends_the_java_shaped_connect_request_and_connects() {
         matches!(&transport[..], [Action::Connect { host, .. }] if *host == HostPort::new("127.0.0.1", 2181))
     );
     s.open();
-    // The whole first frame is the ConnectRequest (PROTOCOL.md §13.1 with our timeout).
+    // The whole first frame is the ConnectRequest (vector 13.1, with our timeout).
     let raw = s.raw_transmit();
     assert_eq!(
         hex::encode(&raw),
@@ -45,7 +45,7 @@ fn the_read_only_byte_is_optional_in_the_response() {
     let mut s = Script::new(config("h:1"));
     s.open();
     s.take_connect_request();
-    // A 3.8 server answering a client without the byte (§13.27): 36 bytes, no readOnly.
+    // A 3.8 server answering a client without the byte (vector 13.27): 36 bytes, no readOnly.
     let frame = hex::decode(
         "000000240000000000000fa0010000074b64001300000010\
          99f1ea4574e52cd3a38240370683c837",
@@ -98,7 +98,7 @@ fn a_refused_new_session_tries_the_next_host() {
 
 #[test]
 fn a_read_only_refusal_header_is_not_mistaken_for_a_session() {
-    // §13.38: an RO server without local sessions answers with a bare ReplyHeader.
+    // Vector 13.38: an RO server without local sessions answers with a bare ReplyHeader.
     let mut s = Script::new(config("a:1,b:2"));
     s.open();
     s.take_connect_request();
@@ -236,7 +236,8 @@ fn read_only_sessions_are_not_re_attached() {
     assert_eq!(s.session.state(), SessionState::ConnectedReadOnly);
     s.drop_connection();
     s.open();
-    // The id from a read-only server is local to it: ask for a new session (§6.7).
+    // The id from a read-only server is local to it: ask for a new session
+    // (docs/protocol.md#read-only-mode).
     assert_eq!(s.take_connect_request().session_id, 0);
     s.accept(SESSION_ID, 30_000, false);
     assert_eq!(s.session.state(), SessionState::Connected);

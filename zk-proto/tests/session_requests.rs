@@ -306,7 +306,8 @@ fn a_failed_multi_reports_every_result_as_the_server_encodes_it() {
         .unwrap();
     let sent = s.sent();
     assert_eq!(sent[0].op, 14);
-    // §7.3: header err 0; results 0 (rolled back), the real error, then -2.
+    // Header err 0; results 0 (rolled back), the real error, then -2
+    // (docs/protocol.md#transaction-failure).
     s.reply(sent[0].xid, 9, 0, |b| {
         for err in [0, -103, -2] {
             MultiHeader {
@@ -535,7 +536,7 @@ fn an_unimplemented_reply_teaches_the_session_not_to_send_that_opcode_again() {
     let mut s = Script::connected(config("h:1"));
     let id = s.session.submit(Request::WhoAmI, s.now).unwrap();
     let sent = s.sent();
-    // §13.34: {xid, zxid -1, err -6}, then the server closes the connection.
+    // Vector 13.34: {xid, zxid -1, err -6}, then the server closes the connection.
     s.reply_err(sent[0].xid, -1, -6);
     assert_eq!(
         complete(&s.take_events()),

@@ -22,7 +22,7 @@ use zk_proto::{
     Action, AttemptFailure, HostPort, Output, Request, SessionId, SessionState, StateChange,
 };
 
-/// DIGEST-MD5 for bob with the client nonce of the captured exchange (PROTOCOL.md §13.37).
+/// DIGEST-MD5 for bob with the client nonce of the captured exchange (vector 13.37).
 struct CapturedNonce;
 
 impl SaslMechanismFactory for CapturedNonce {
@@ -91,7 +91,7 @@ fn the_captured_digest_md5_exchange_replays_and_holds_everything_until_it_succee
     let second = s.sent();
     assert_eq!(second.len(), 1);
     assert_eq!(second[0].op, 102);
-    // The exact bytes of the captured response (§13.37): frame length 0xfa.
+    // The exact bytes of the captured response (vector 13.37): frame length 0xfa.
     let token = second[0].decode::<GetSaslRequest>().token;
     assert_eq!(token.len(), 0xee);
     assert!(String::from_utf8_lossy(&token).contains("response=71b9ee9acd0fa5b0e25894b5a80efe2e"));
@@ -142,7 +142,7 @@ fn a_rejected_sasl_exchange_ends_in_auth_failed() {
     );
     s.answer_sasl();
     let second = s.sent();
-    // A wrong password: AuthFailed and a null token, then the server hangs up (§13.37).
+    // A wrong password: AuthFailed and a null token, then the server hangs up (vector 13.37).
     s.reply(second[0].xid, 0, -115, |b| {
         SetSaslResponse { token: None }.encode(b)
     });

@@ -221,7 +221,8 @@ fn a_watch_event_precedes_the_reply_that_observes_the_change() {
     );
     let read = s.session.submit(Request::get_data("/n"), s.now).unwrap();
     let xid = s.sent()[0].xid;
-    // Both frames in one chunk: notification first, as the server sends them (§9.4).
+    // Both frames in one chunk: notification first, as the server sends them
+    // (docs/protocol.md#ordering).
     let mut bytes = Vec::new();
     zk_proto::frame::write_frame(&mut bytes, |b| {
         zk_proto::records::ReplyHeader {
@@ -367,7 +368,8 @@ fn every_kind_is_re_registered_after_a_reconnect_in_order() {
     assert_eq!(sw.child_watches, ["/app"]);
     assert_eq!(sw.persistent_watches, ["/app/p"]);
     assert_eq!(sw.persistent_recursive_watches, ["/app/r"]);
-    // The server reports a change missed during the gap before its SetWatches reply (§13.29).
+    // The server reports a change missed during the gap before its SetWatches reply (vector
+    // 13.29).
     s.reply_err(-4, 0, 0);
     s.notify(3, "/app/d");
     s.reply_err(sent[1].xid, zxid + 1, 0);

@@ -1,5 +1,6 @@
-//! Golden-byte tests for every test vector of PROTOCOL.md §13 (frames captured from a real
-//! ZooKeeper 3.8.0 server).
+//! Golden-byte tests for every captured test vector: frames exchanged with a real ZooKeeper
+//! 3.8.0 server, numbered 13.1 to 13.38 (the numbering they were captured under; the other
+//! tests cite them as "vector 13.N"). What each frame means is in `docs/protocol.md`.
 //!
 //! Each `v13_NN_*` test covers vector 13.NN with the public codec: client-to-server frames are
 //! built from the records and must equal the captured bytes exactly; server-to-client frames
@@ -1262,7 +1263,7 @@ fn session_13_01_to_13_07_connect_create_get_data_watch() {
 }
 
 /// The whole first capture, 13.1 to 13.24, as one session (xids 1 to 9, ping and auth in
-/// between). The request for xid 8 is not in PROTOCOL.md: it is the delete of the watched root
+/// between). The request for xid 8 was not captured: it is the delete of the watched root
 /// whose notification is 13.22, and its reply is made up here.
 #[test]
 fn session_13_01_to_13_24_full_transcript() {
@@ -1602,7 +1603,8 @@ fn session_13_28_ping_reply_with_xid_minus_two() {
 }
 
 /// The 13.29 SetWatches frame with its xid replaced: the session, like the Java client, sends
-/// SetWatches with an ordinary xid rather than -8 (PROTOCOL.md §5.1 allows both).
+/// SetWatches with an ordinary xid rather than -8 (the server accepts both:
+/// `docs/protocol.md#special-xids`).
 fn with_xid(mut frame: Vec<u8>, xid: i32) -> Vec<u8> {
     frame[4..8].copy_from_slice(&xid.to_be_bytes());
     frame

@@ -205,7 +205,7 @@ async fn refused_credentials(realm: Realm) {
         println!("{what}: AuthFailed after {took:?}");
     }
 
-    // A server without SASL answers the first token with a null one (PROTOCOL.md §11.2).
+    // A server without SASL answers the first token with a null one (docs/protocol.md#sasl).
     let plain = zk_testing::Cluster::builder()
         .start()
         .expect("a plain server");

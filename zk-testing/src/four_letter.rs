@@ -1,4 +1,4 @@
-//! Four-letter words (PROTOCOL.md §12) and the server mode `srvr` reports.
+//! Four-letter words (`docs/protocol.md#four-letter-words`) and the server mode `srvr` reports.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};

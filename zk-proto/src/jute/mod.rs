@@ -1,6 +1,7 @@
 //! The jute binary encoding: primitives, the [`Record`] trait and lenient string decoding.
 //!
-//! Jute serializes fields in IDL order with no tags, padding or record length (PROTOCOL.md §2):
+//! Jute serializes fields in IDL order with no tags, padding or record length
+//! (`docs/protocol.md#jute-encoding`):
 //! `int` and `long` are big-endian, `boolean` is one byte, `buffer` and `ustring` are an int32
 //! length (-1 = null) followed by the bytes, and `vector<T>` is an int32 count (-1 = null)
 //! followed by the elements.
@@ -79,7 +80,7 @@ pub trait Record: Sized {
     }
 
     /// Decodes one value from the start of `bytes`; trailing bytes are ignored, as the Java
-    /// client ignores them (PROTOCOL.md §1).
+    /// client ignores them (`docs/protocol.md#framing`).
     fn from_bytes(bytes: impl Into<Bytes>) -> Result<Self, DecodeError> {
         Self::decode(&mut Reader::new(bytes.into()))
     }
@@ -216,8 +217,8 @@ impl std::fmt::Debug for Redacted<'_> {
 /// Decodes a string the way a tolerant Java peer would want it decoded.
 ///
 /// The Java writer emits each UTF-16 code unit separately, so characters outside the BMP
-/// arrive as CESU-8 (two 3-byte surrogates) rather than 4-byte UTF-8 (PROTOCOL.md §2). Such
-/// pairs are recombined; any other invalid sequence becomes U+FFFD, as Java's decoder does.
+/// arrive as CESU-8 (two 3-byte surrogates) rather than 4-byte UTF-8 (`docs/protocol.md#strings`).
+/// Such pairs are recombined; any other invalid sequence becomes U+FFFD, as Java's decoder does.
 pub fn decode_lenient_utf8(bytes: &[u8]) -> String {
     if let Ok(s) = std::str::from_utf8(bytes) {
         return s.to_owned();

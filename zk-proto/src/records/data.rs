@@ -1,4 +1,5 @@
-//! Data records: [`Id`], [`Acl`], [`Perms`], [`Stat`] and [`ClientInfo`] (PROTOCOL.md §3.1).
+//! Data records: [`Id`], [`Acl`], [`Perms`], [`Stat`] and [`ClientInfo`]
+//! (`docs/protocol.md#data-records`).
 
 use std::fmt;
 use std::ops::{BitAnd, BitOr, BitOrAssign};

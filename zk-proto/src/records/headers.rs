@@ -1,4 +1,4 @@
-//! Frame headers and small framing records (PROTOCOL.md §3.3).
+//! Frame headers and small framing records (`docs/protocol.md#headers`).
 
 use crate::jute::jute_record;
 

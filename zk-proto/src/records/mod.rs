@@ -1,4 +1,4 @@
-//! Every jute record of the client protocol (PROTOCOL.md §3), with its wire encoding.
+//! Every jute record of the client protocol (`docs/protocol.md#records`), with its wire encoding.
 //!
 //! Records with the same fields share one type: [`PathWatchRequest`] serves exists, getData,
 //! getChildren and getChildren2; [`PathRequest`] serves getACL, sync, getEphemerals and

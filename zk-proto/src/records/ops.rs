@@ -1,4 +1,5 @@
-//! Request and response records of the individual operations (PROTOCOL.md §3.4).
+//! Request and response records of the individual operations
+//! (`docs/protocol.md#operation-records`).
 //!
 //! These are the wire shapes. Applications use [`Request`](crate::Request) and
 //! [`Response`](crate::Response), which the session maps onto these records.

@@ -1,4 +1,5 @@
-//! Session records: [`ConnectRequest`] and [`ConnectResponse`] (PROTOCOL.md §3.2).
+//! Session records: [`ConnectRequest`] and [`ConnectResponse`]
+//! (`docs/protocol.md#session-records`).
 
 use bytes::{BufMut, Bytes};
 

@@ -1,5 +1,5 @@
-//! SASL DIGEST-MD5 (RFC 2831) as ZooKeeper speaks it (PROTOCOL.md §11.2): protocol
-//! `zookeeper`, server name `zk-sasl-md5`, `qop=auth`, no security layer.
+//! SASL DIGEST-MD5 (RFC 2831) as ZooKeeper speaks it (`docs/protocol.md#digest-md5`):
+//! protocol `zookeeper`, server name `zk-sasl-md5`, `qop=auth`, no security layer.
 
 use md5::{Digest, Md5};
 
@@ -249,8 +249,8 @@ impl SaslMechanism for DigestMd5 {
 mod tests {
     use super::*;
 
-    /// PROTOCOL.md §13.37: a challenge and the response and rspauth a real 3.8 server
-    /// exchanged with `bob`/`bobsecret`.
+    /// A challenge and the response and rspauth a real 3.8 server exchanged with
+    /// `bob`/`bobsecret` (vector 13.37 of `tests/vectors.rs`).
     #[test]
     fn known_answer_from_a_real_server() {
         let challenge = br#"realm="zk-sasl-md5",nonce="amfgv0tvdz23cGGBFOJO5ysoAIYRjeyFMvpiNmyq",charset=utf-8,algorithm=md5-sess"#;

@@ -1,4 +1,4 @@
-//! SASL authentication (opcode 102, PROTOCOL.md §11.2): the exchange runs right after every
+//! SASL authentication (opcode 102, `docs/protocol.md#sasl`): the exchange runs right after every
 //! handshake, before anything else is sent, and a failure ends the session in `AuthFailed`.
 //!
 //! DIGEST-MD5 is built in ([`SaslConfig::digest_md5`]); other mechanisms (GSSAPI/Kerberos)

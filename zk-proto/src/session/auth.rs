@@ -1,8 +1,10 @@
 //! Authentication credentials: sent after every handshake (auth info belongs to the
-//! connection, not the session: PROTOCOL.md §11.1), and the requests waiting for their replies.
+//! connection, not the session: `docs/protocol.md#auth-packets`), and the requests waiting
+//! for their replies.
 //!
 //! Auth replies are answered outside the request pipeline and can overtake earlier replies, so
-//! they are matched by xid -4 against their own FIFO, never against the request FIFO (§5.2).
+//! they are matched by xid -4 against their own FIFO, never against the request FIFO
+//! (`docs/protocol.md#matching-replies`).
 
 use std::collections::VecDeque;
 use std::time::Instant;

@@ -173,11 +173,13 @@ impl Session {
         }
     }
 
-    /// The first frame on a connection: the ConnectResponse (PROTOCOL.md §3.2, §15.1).
+    /// The first frame on a connection: the ConnectResponse, checked before it is believed
+    /// (`docs/protocol.md#handshake`).
     fn on_handshake_frame(&mut self, frame: Bytes, now: Instant) -> Result<(), DecodeError> {
         if frame.len() == 16 {
             // A read-only server without local sessions answers a new session with a bare
-            // ReplyHeader {0, zxid, -119} instead of a ConnectResponse (§6.7): try elsewhere.
+            // ReplyHeader {0, zxid, -119} instead of a ConnectResponse: try elsewhere
+            // (docs/protocol.md#read-only-mode).
             let header = ReplyHeader::from_bytes(frame)?;
             let why = AttemptFailure::Refused { code: header.err };
             self.attempt_failed(now, true, why);
@@ -241,7 +243,8 @@ impl Session {
             SessionState::Connected
         };
         if self.sasl.is_some() {
-            // SASL first; credentials, watches and requests wait until it succeeds (§11.2).
+            // SASL first; credentials, watches and requests wait until it succeeds
+            // (docs/protocol.md#sasl).
             self.announce_after_auth = Some(connected);
             self.start_sasl(now);
             return Ok(());
@@ -277,7 +280,7 @@ impl Session {
         None
     }
 
-    /// Any frame after the handshake (PROTOCOL.md §5.2).
+    /// Any frame after the handshake (`docs/protocol.md#matching-replies`).
     fn on_frame(&mut self, frame: Bytes) -> Result<(), DecodeError> {
         let mut reader = Reader::new(frame);
         let header = ReplyHeader::decode(&mut reader)?;
@@ -376,7 +379,7 @@ impl Session {
         }
         if header.err == Error::Unimplemented.code().unwrap_or(-6) && header.zxid == -1 {
             // The server does not know this opcode and is about to close the connection
-            // (§4): never send it again on this client.
+            // (docs/protocol.md#capability-gating): never send it again on this client.
             tracing::warn!(op = ?entry.op, "server does not implement this operation");
             if !self.caps.unsupported.contains(&entry.op) {
                 self.caps.unsupported.push(entry.op);
@@ -439,7 +442,8 @@ impl Session {
     }
 
     /// Registers or removes local watchers as the reply dictates, before any later frame is
-    /// handled, so that a registration always precedes its notification (PROTOCOL.md §9.3).
+    /// handled, so that a registration always precedes its notification
+    /// (`docs/protocol.md#watch-routing`).
     fn apply_watch_action(
         &mut self,
         id: super::RequestId,

@@ -1,6 +1,7 @@
 //! Transitions of the session: connection attempts, losing a connection, losing the session,
 //! authentication failure and closing, and how each one settles outstanding requests and
-//! watchers (PROTOCOL.md §6.6, §6.8; DESIGN.md "Session behaviour").
+//! watchers (`docs/protocol.md#disconnects`, `docs/protocol.md#session-expiry-and-loss`,
+//! `docs/protocol.md#authentication-failure`, `docs/protocol.md#closing`).
 
 use std::time::{Duration, Instant};
 

@@ -122,7 +122,8 @@ pub struct Session {
     session_id: i64,
     passwd: Bytes,
     /// Whether `session_id` may be re-attached: it came from a read/write server (or was given
-    /// to resume). Sessions from read-only servers are local and cannot move (PROTOCOL.md §6.7).
+    /// to resume). Sessions from read-only servers are local and cannot move
+    /// (`docs/protocol.md#read-only-mode`).
     session_is_global: bool,
     negotiated_timeout: Option<Duration>,
     read_only: bool,

@@ -57,7 +57,7 @@ impl fmt::Display for SessionId {
     }
 }
 
-/// The state of the session, as applications see it (DESIGN.md "Session behaviour").
+/// The state of the session, as applications see it (`docs/protocol.md#client-states`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SessionState {

@@ -19,7 +19,7 @@ use crate::wire::{Body, frame_payload_len};
 /// The path ZooKeeper serves the dynamic configuration from; never chrooted.
 pub(crate) const CONFIG_NODE: &str = "/zookeeper/config";
 
-/// The largest TTL the server accepts (2^40 - 1 ms, PROTOCOL.md §10.5).
+/// The largest TTL the server accepts (2^40 - 1 ms, `docs/protocol.md#ttl-nodes`).
 const MAX_TTL_MS: u128 = (1 << 40) - 1;
 
 /// How to decode a successful reply.
@@ -56,8 +56,8 @@ pub(crate) enum ReplyKind {
     WatchRemoved,
 }
 
-/// What the reply does to the local watch registry (PROTOCOL.md §9.3: registration happens when
-/// the reply is processed, before any later frame).
+/// What the reply does to the local watch registry (registration happens when the reply is
+/// processed, before any later frame: `docs/protocol.md#watch-routing`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum WatchAction {
     None,
@@ -402,8 +402,9 @@ impl Preparer<'_> {
         Ok(())
     }
 
-    /// Chooses the opcode for a create (PROTOCOL.md §10.3): containers need createContainer and
-    /// TTL nodes createTTL; create with a container flag would silently make a plain node.
+    /// Chooses the opcode for a create (`docs/protocol.md#create-modes`): containers need
+    /// createContainer and TTL nodes createTTL; create with a container flag would silently make
+    /// a plain node.
     fn create(
         &self,
         path: String,

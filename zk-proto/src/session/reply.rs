@@ -1,4 +1,5 @@
-//! Decoding reply bodies into [`Response`]s (PROTOCOL.md §4, §7.2).
+//! Decoding reply bodies into [`Response`]s (`docs/protocol.md#opcodes`,
+//! `docs/protocol.md#multi-responses`).
 //!
 //! The body is decoded only when the header's `err` is 0; otherwise the error is the outcome and
 //! anything after the header is ignored, as the Java client does. Trailing bytes after a body
@@ -113,7 +114,8 @@ fn within(path: &str, root: &str) -> bool {
 
 /// Decodes multi results by their result type, not by what was asked: servers up to 3.8
 /// downgrade create2 sub-results to create (type 1, no Stat), and a failed transaction turns
-/// every result into an error result (PROTOCOL.md §7.2, §7.3).
+/// every result into an error result (`docs/protocol.md#multi-responses`,
+/// `docs/protocol.md#transaction-failure`).
 fn decode_multi(body: &mut Reader, chroot: &Chroot) -> Result<Vec<MultiResult>, DecodeError> {
     let mut results = Vec::new();
     loop {

@@ -1,4 +1,5 @@
-//! Looking for a read/write server while connected to a read-only one (PROTOCOL.md §6.7).
+//! Looking for a read/write server while connected to a read-only one
+//! (`docs/protocol.md#the-readwrite-probe`).
 //!
 //! A read-only server is a minority member that lost its quorum. The majority may still be
 //! serving writes elsewhere, and a client that stays put would never see them. Like the Java

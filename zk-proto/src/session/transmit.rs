@@ -14,7 +14,7 @@ use crate::records::{AuthPacket, ConnectRequest};
 use crate::watch::{WatchEvent, set_watches_batches};
 use crate::wire::{Body, write_request};
 
-/// The xid of auth packets; the server echoes it (PROTOCOL.md §5.1).
+/// The xid of auth packets; the server echoes it (`docs/protocol.md#special-xids`).
 pub(crate) const AUTH_XID: i32 = -4;
 /// The xid of pings; the server always answers with it.
 pub(crate) const PING_XID: i32 = -2;
@@ -102,8 +102,9 @@ impl Session {
         });
     }
 
-    /// The ConnectRequest for a new transport (PROTOCOL.md §6.5): always the requested timeout,
-    /// the last zxid seen, the session to re-attach if it can move, and the read-only byte.
+    /// The ConnectRequest for a new transport (`docs/protocol.md#handshake`): always the requested
+    /// timeout, the last zxid seen, the session to re-attach if it can move, and the read-only
+    /// byte.
     pub(super) fn queue_connect_request(&mut self) {
         let reattach = self.session_is_global && self.session_id != 0;
         let request = ConnectRequest {
@@ -121,7 +122,8 @@ impl Session {
         write_frame(&mut self.tx, |b| request.encode(b));
     }
 
-    /// After the ConnectResponse: every credential, then the watch re-registration (§6.5).
+    /// After the ConnectResponse: every credential, then the watch re-registration
+    /// (`docs/protocol.md#handshake`).
     pub(super) fn queue_post_handshake(&mut self, now: Instant) {
         for slot in 0..self.auth.credentials.len() {
             if self.auth.credentials[slot].is_some() {
@@ -140,8 +142,8 @@ impl Session {
                 kind: InFlightKind::SetWatches,
             });
         }
-        // Persistent watches get no catch-up events from the server (§9.6): tell their owners
-        // that changes during the gap may be missing.
+        // Persistent watches get no catch-up events from the server: tell their owners that
+        // changes during the gap may be missing (docs/protocol.md#setwatches-and-setwatches2).
         for watch in self.watches.persistent_ids() {
             self.outputs.push_back(super::Output::Watch {
                 watch,
@@ -167,7 +169,7 @@ impl Session {
     }
 
     /// A SASL token (opcode 102) with an ordinary xid; its reply is recognized by the exchange
-    /// being under way, not through the request FIFO (§11.2).
+    /// being under way, not through the request FIFO (`docs/protocol.md#sasl`).
     pub(super) fn queue_sasl_token(&mut self, token: Vec<u8>, now: Instant) {
         let xid = self.take_xid();
         let body = Body::Sasl(crate::records::GetSaslRequest {

@@ -1,6 +1,7 @@
 //! Removing watchers, locally and on the server (removeWatches, 3.5+).
 //!
-//! A server registration is shared by every local watcher that depends on it (PROTOCOL.md §9),
+//! A server registration is shared by every local watcher that depends on it
+//! (`docs/protocol.md#removing-watches`),
 //! so it is removed only when the last of them goes. And it is put off while a reply still due
 //! may register a new watcher on the same path: removing the registration then would silence
 //! that watcher. A removal put off is sent once those replies are in (and, for a persistent

@@ -1,5 +1,5 @@
 //! Watches: their identities, the events they receive, and the registry that routes server
-//! notifications to local watchers (PROTOCOL.md §9).
+//! notifications to local watchers (`docs/protocol.md#watches`).
 
 mod registry;
 mod reregister;
@@ -28,7 +28,7 @@ impl fmt::Debug for WatchId {
 }
 
 /// The kind of a local watcher, which decides which notifications reach it and whether it
-/// survives firing (PROTOCOL.md §9.3).
+/// survives firing (`docs/protocol.md#watch-routing`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WatchKind {
     /// Set by getData, or by exists on an existing node: fires once on data change or deletion.
@@ -69,7 +69,7 @@ impl WatchKind {
     }
 }
 
-/// The type of a node event (`EventType`, PROTOCOL.md §9.1).
+/// The type of a node event (`EventType`, `docs/protocol.md#event-and-watcher-types`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventType {
     /// The node was created.

@@ -1,5 +1,5 @@
 //! The local watch registry: five maps from client path to watchers, with the Java client's
-//! routing rules (`ZKWatchManager`, PROTOCOL.md §9.3).
+//! routing rules (`ZKWatchManager`, `docs/protocol.md#watch-routing`).
 //!
 //! Ordered maps are used on purpose: iteration order is deterministic (the core's only
 //! randomness is the session's seeded generator) and re-registration batches are reproducible.

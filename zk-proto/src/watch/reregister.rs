@@ -1,5 +1,5 @@
 //! Re-registering watches after a reconnect to the same session: SetWatches (101) or
-//! SetWatches2 (105) in batches (PROTOCOL.md §9.6, ZOOKEEPER-706).
+//! SetWatches2 (105) in batches (ZOOKEEPER-706; `docs/protocol.md#setwatches-and-setwatches2`).
 
 use super::{WatchKind, WatchRegistry};
 use crate::opcode::OpCode;

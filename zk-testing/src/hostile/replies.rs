@@ -12,7 +12,7 @@ use zk_proto::records::{
 /// The data every getData is answered with.
 pub const CANNED_DATA: &[u8] = b"hostile";
 
-/// Opcodes (PROTOCOL.md §4) the replies depend on.
+/// Opcodes (`docs/protocol.md#opcodes`) the replies depend on.
 pub(super) mod op {
     pub(crate) const CREATE: i32 = 1;
     pub(crate) const DELETE: i32 = 2;
