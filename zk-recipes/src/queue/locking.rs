@@ -1,303 +1,29 @@
-//! kazoo's queues: [`Queue`] (take = read and delete) and [`LockingQueue`] (take = lock with
-//! an ephemeral node, then consume or release), on kazoo's node names.
-//!
-//! Entries are persistent sequential nodes `entry-PPP-<seq>`, where `PPP` is the priority
-//! written with three digits (`0`–`999`, lower first; kazoo's default is 100), so entries order
-//! by priority, then by creation. A [`LockingQueue`] keeps them in `<path>/entries` and locks
-//! one by creating the ephemeral `<path>/taken/<entry name>` holding the consumer's id (a
-//! 32-hex-digit uuid).
+//! kazoo's `LockingQueue`: take = lock the entry with an ephemeral node, then consume it or
+//! release it. The lock node is tied to the session that made it: every step on a locked entry
+//! runs on that session, and its loss is the lock's loss.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::future::{Either, select};
 use zk_client::{
     Client, CreateMode, CreateOptions, Error, MultiResult, OneshotWatch, RetryPolicy, SessionId,
 };
 
-use futures_util::future::{Either, select};
-
-use crate::error::{RecipeError, Result};
+use crate::error::Result;
 use crate::naming::kazoo_uuid;
-use crate::sequence::{Sequence, SequenceOrder};
+use crate::sequence::SequenceOrder;
 use crate::support::detach::{
     children_watched, delete_in_background, detach_with_cleanup, settled,
 };
 use crate::support::paths::join;
 use crate::support::retry::{Backoff, Failure, classify, recover, retry, retry_in_session};
-use crate::support::session::session_alive;
-use crate::support::session::stopped_by;
+use crate::support::session::{session_alive, stopped_by};
 use crate::support::within;
 
-/// kazoo's default priority.
-pub const DEFAULT_PRIORITY: u16 = 100;
-
-/// The largest priority kazoo accepts (three digits).
-const MAX_PRIORITY: u16 = 999;
-
-/// The name prefix of an entry of `priority`: `entry-PPP-`.
-fn entry_prefix(priority: u16) -> Result<String> {
-    if priority > MAX_PRIORITY {
-        return Err(RecipeError::Zk(Error::InvalidArgument(
-            "a queue priority must be between 0 and 999",
-        )));
-    }
-    Ok(format!("entry-{priority:03}-"))
-}
-
-/// Creates one entry (`<prefix><sequence>`) and returns its name. Not retried on a connection
-/// error: the create may have been applied, and a second entry would be a duplicate.
-async fn create_entry(client: &Client, prefix: &str, value: Bytes) -> Result<String> {
-    let options = CreateOptions::mode(CreateMode::PersistentSequential);
-    let path = client.create_with(prefix, value, &options).await?;
-    Ok(name_of(&path).to_owned())
-}
-
-/// The priority and sequence of an entry name `entry-PPP-<seq>`.
-fn parse_entry(name: &str) -> Option<(u16, Sequence)> {
-    let rest = name.strip_prefix("entry-")?;
-    let priority = rest.get(..3)?;
-    if !priority.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let seq = rest.get(3..)?.strip_prefix('-')?;
-    Some((priority.parse().ok()?, Sequence::parse(seq)?))
-}
-
-/// Entry names in the order consumers take them.
-///
-/// [`SequenceOrder::KazooString`] sorts every name as a string, exactly as kazoo does.
-/// [`SequenceOrder::Serial`] sorts entries by priority, then by sequence number in creation
-/// order, across the signed 32-bit wrap of the sequence counter; names that are not entries
-/// are left out.
-fn order_entries(names: impl IntoIterator<Item = String>, order: SequenceOrder) -> Vec<String> {
-    match order {
-        SequenceOrder::KazooString => {
-            let mut names: Vec<String> = names.into_iter().collect();
-            names.sort_unstable();
-            names
-        }
-        SequenceOrder::Serial => {
-            let mut entries: Vec<(u16, i32, String)> = names
-                .into_iter()
-                .filter_map(|n| parse_entry(&n).map(|(p, s)| (p, s.0, n)))
-                .collect();
-            // Live entries span far less than 2^30 creations: if both ends of the i32 range
-            // are present, the counter wrapped, and the negative numbers came later.
-            let wrapped =
-                entries.iter().any(|e| e.1 >= 1 << 30) && entries.iter().any(|e| e.1 < -(1 << 30));
-            let key = |seq: i32| -> i64 {
-                if wrapped && seq < 0 {
-                    i64::from(seq) + (1i64 << 32)
-                } else {
-                    i64::from(seq)
-                }
-            };
-            entries.sort_unstable_by(|a, b| (a.0, key(a.1), &a.2).cmp(&(b.0, key(b.1), &b.2)));
-            entries.into_iter().map(|e| e.2).collect()
-        }
-    }
-}
-
-/// The last component of a path.
-fn name_of(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
-}
-
-// ----- Queue ------------------------------------------------------------------------------
-
-/// A distributed priority queue: kazoo's `Queue`.
-///
-/// [`put`](Queue::put) adds a persistent sequential node `<path>/entry-PPP-<seq>` holding the
-/// value; [`get`](Queue::get) takes the first entry by reading it and deleting it (whoever
-/// deletes it gets it, so concurrent consumers never both get an entry), and returns `None`
-/// when the queue is empty. Like kazoo, it keeps the sorted list of entries between calls and
-/// lists the children again only when it is used up; an entry another consumer took first is
-/// skipped for the next one.
-///
-/// Consumption is not reliable: an entry is removed before it is processed. If the
-/// connection drops during the delete, the outcome is unknown; the entry is then returned
-/// anyway, so it may (rarely) be delivered twice but is never lost. For exactly-once
-/// processing use [`LockingQueue`].
-///
-/// ```no_run
-/// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
-/// use zk_recipes::Queue;
-///
-/// let mut jobs = Queue::new(&client, "/app/jobs");
-/// jobs.put("routine").await?;
-/// jobs.put_with_priority("urgent", 1).await?;
-/// assert_eq!(jobs.get().await?.as_deref(), Some(&b"urgent"[..]));
-/// assert_eq!(jobs.len().await?, 1);
-/// # Ok(()) }
-/// ```
-#[derive(Debug)]
-pub struct Queue {
-    client: Client,
-    path: String,
-    order: SequenceOrder,
-    retry: RetryPolicy,
-    ensured: AtomicBool,
-    cached: VecDeque<String>,
-}
-
-impl Queue {
-    /// A queue at `path` (created when first used).
-    pub fn new(client: &Client, path: &str) -> Queue {
-        Queue {
-            client: client.clone(),
-            path: path.to_owned(),
-            order: SequenceOrder::default(),
-            retry: RetryPolicy::default(),
-            ensured: AtomicBool::new(false),
-            cached: VecDeque::new(),
-        }
-    }
-
-    /// How entries are ordered (default [`SequenceOrder::Serial`]: by priority, then creation,
-    /// correct across the sequence wrap; [`SequenceOrder::KazooString`] sorts every child name
-    /// as a string, as kazoo does). Both agree until the parent's sequence counter wraps.
-    pub fn with_order(mut self, order: SequenceOrder) -> Self {
-        self.order = order;
-        self
-    }
-
-    /// How reads and idempotent steps are retried after a connection loss (default
-    /// [`RetryPolicy::default`]).
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// The queue's path.
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
-    async fn ensure(&self) -> Result<()> {
-        if !self.ensured.load(Ordering::Relaxed) {
-            self.client
-                .retry(&self.retry, || self.client.ensure_path(&self.path))
-                .await?;
-            self.ensured.store(true, Ordering::Relaxed);
-        }
-        Ok(())
-    }
-
-    /// Adds `value` with kazoo's default priority (100); returns the entry's name.
-    ///
-    /// # Errors
-    ///
-    /// `RecipeError::Zk` if creating the queue or the entry fails; after a connection error the
-    /// entry may or may not have been added (it is not retried, so as not to add it twice).
-    pub async fn put(&self, value: impl Into<Bytes>) -> Result<String> {
-        self.put_with_priority(value, DEFAULT_PRIORITY).await
-    }
-
-    /// Adds `value` with `priority` (0–999, lower first); returns the entry's name. A create
-    /// that fails with a connection error is not retried (it may have been applied).
-    ///
-    /// # Errors
-    ///
-    /// `RecipeError::Zk(InvalidArgument)` for a priority above 999; otherwise as
-    /// [`put`](Self::put).
-    pub async fn put_with_priority(
-        &self,
-        value: impl Into<Bytes>,
-        priority: u16,
-    ) -> Result<String> {
-        let prefix = join(&self.path, &entry_prefix(priority)?);
-        self.ensure().await?;
-        create_entry(&self.client, &prefix, value.into()).await
-    }
-
-    /// Takes the first entry: its value, or `None` if the queue is empty.
-    ///
-    /// # Errors
-    ///
-    /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
-    pub async fn get(&mut self) -> Result<Option<Bytes>> {
-        self.ensure().await?;
-        loop {
-            if self.cached.is_empty() {
-                let children = self
-                    .client
-                    .retry(&self.retry, || self.client.get_children(&self.path))
-                    .await?;
-                self.cached = order_entries(children, self.order).into();
-            }
-            let Some(name) = self.cached.front().cloned() else {
-                return Ok(None);
-            };
-            let entry = join(&self.path, &name);
-            let data = match self
-                .client
-                .retry(&self.retry, || self.client.get_data(&entry))
-                .await
-            {
-                Ok((data, _)) => data,
-                Err(Error::NoNode) => {
-                    // Taken by another consumer: try the next one (kazoo lists again, which
-                    // costs every loser of a race a round trip per entry).
-                    self.cached.pop_front();
-                    continue;
-                }
-                Err(error) => return Err(error.into()),
-            };
-            self.cached.pop_front();
-            if self.delete_entry(&entry).await? {
-                return Ok(Some(data));
-            }
-        }
-    }
-
-    /// Deletes a read entry: `true` if this consumer got it.
-    async fn delete_entry(&self, entry: &str) -> Result<bool> {
-        match self.client.delete(entry, None).await {
-            Ok(()) => Ok(true),
-            Err(Error::NoNode) => Ok(false),
-            Err(error) if self.retry.is_retryable(&error) => {
-                // The delete may have been applied before the connection dropped: finish it,
-                // and count an entry already gone as taken here (never lost; rarely twice).
-                match self
-                    .client
-                    .retry(&self.retry, || self.client.delete(entry, None))
-                    .await
-                {
-                    Ok(()) | Err(Error::NoNode) => Ok(true),
-                    Err(error) => Err(error.into()),
-                }
-            }
-            Err(error) => Err(error.into()),
-        }
-    }
-
-    /// The number of entries (the queue node's child count).
-    ///
-    /// # Errors
-    ///
-    /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
-    pub async fn len(&self) -> Result<usize> {
-        self.ensure().await?;
-        let stat = self
-            .client
-            .retry(&self.retry, || self.client.exists(&self.path))
-            .await?;
-        Ok(stat.map_or(0, |s| s.num_children.max(0) as usize))
-    }
-
-    /// Whether the queue has no entries.
-    ///
-    /// # Errors
-    ///
-    /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
-    pub async fn is_empty(&self) -> Result<bool> {
-        Ok(self.len().await? == 0)
-    }
-}
-
-// ----- LockingQueue -----------------------------------------------------------------------
+use super::{DEFAULT_PRIORITY, create_entry, entry_prefix, name_of, order_entries};
 
 /// A distributed priority queue with reliable consumption: kazoo's `LockingQueue`.
 ///
@@ -366,7 +92,7 @@ impl LockingQueue {
         }
     }
 
-    /// How entries are ordered (see [`Queue::with_order`]).
+    /// How entries are ordered (see [`Queue::with_order`](super::Queue::with_order)).
     pub fn with_order(mut self, order: SequenceOrder) -> Self {
         self.order = order;
         self
@@ -784,70 +510,5 @@ async fn take(
                 return Err(error);
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn entry_names_follow_kazoo() {
-        assert_eq!(entry_prefix(100).unwrap(), "entry-100-");
-        assert_eq!(entry_prefix(5).unwrap(), "entry-005-");
-        assert_eq!(entry_prefix(0).unwrap(), "entry-000-");
-        assert!(entry_prefix(1000).is_err());
-        assert_eq!(parse_entry("entry-005-0000000001"), Some((5, Sequence(1))));
-        assert_eq!(
-            parse_entry("entry-100--000000001"),
-            Some((100, Sequence(-1)))
-        );
-        assert_eq!(parse_entry("entry-10-0000000001"), None);
-        assert_eq!(parse_entry("taken"), None);
-    }
-
-    #[test]
-    fn entries_order_by_priority_then_creation_across_the_wrap() {
-        let names = [
-            "entry-100-2147483647",
-            "entry-100--2147483648",
-            "entry-100-2147483646",
-            "entry-005--2147483647",
-            "entry-005-2147483600",
-            "stray",
-        ]
-        .map(String::from);
-        assert_eq!(
-            order_entries(names.clone(), SequenceOrder::Serial),
-            [
-                "entry-005-2147483600",
-                "entry-005--2147483647",
-                "entry-100-2147483646",
-                "entry-100-2147483647",
-                "entry-100--2147483648",
-            ]
-        );
-        // kazoo: plain string order, strays included.
-        assert_eq!(
-            order_entries(names, SequenceOrder::KazooString),
-            [
-                "entry-005--2147483647",
-                "entry-005-2147483600",
-                "entry-100--2147483648",
-                "entry-100-2147483646",
-                "entry-100-2147483647",
-                "stray",
-            ]
-        );
-        let plain = [
-            "entry-100-0000000002",
-            "entry-100-0000000010",
-            "entry-001-0000000011",
-        ]
-        .map(String::from);
-        assert_eq!(
-            order_entries(plain.clone(), SequenceOrder::Serial),
-            order_entries(plain, SequenceOrder::KazooString)
-        );
     }
 }
