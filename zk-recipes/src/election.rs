@@ -1,5 +1,5 @@
-//! kazoo's `Election` (KAZOO.md §3.4): a kazoo [`Lock`] whose holder is the leader, so Rust
-//! and Python contenders take part in one election on the same path and agree on the order of
+//! kazoo's `Election` (docs/recipes.md#election): a kazoo [`Lock`] whose holder is the leader, so
+//! Rust and Python contenders take part in one election on the same path and agree on the order of
 //! contenders and on the leader.
 
 use std::future::Future;

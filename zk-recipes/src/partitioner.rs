@@ -1,6 +1,6 @@
-//! kazoo's `SetPartitioner` (KAZOO.md §3.11): divides a set of items among the members of a
-//! party, each item locked by exactly one member, on kazoo's znode protocol, so Rust and Python
-//! workers can share one partitioned set.
+//! kazoo's `SetPartitioner` (docs/recipes.md#setpartitioner): divides a set of items among the
+//! members of a party, each item locked by exactly one member, on kazoo's znode protocol, so Rust
+//! and Python workers can share one partitioned set.
 //!
 //! # Nodes
 //!

@@ -1,5 +1,5 @@
-//! kazoo's `Semaphore` (KAZOO.md §3.3): at most `max_leases` holders at a time, on kazoo's
-//! znode protocol, so Rust and Python processes share the leases of one path.
+//! kazoo's `Semaphore` (docs/recipes.md#semaphore): at most `max_leases` holders at a time, on
+//! kazoo's znode protocol, so Rust and Python processes share the leases of one path.
 //!
 //! # Nodes
 //!

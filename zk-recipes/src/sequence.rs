@@ -1,12 +1,12 @@
 //! Sequence numbers of sequential nodes, parsed and ordered as integers.
 //!
 //! The server appends `%010d` of the parent's creation counter, a signed 32-bit integer
-//! (PROTOCOL.md §10.3): `0000000000` ... `2147483647`, then `-2147483648`, `-2147483647`, ...
-//! after the wrap (nine-digit magnitudes appear as `-000000001`). Comparing suffixes as strings,
-//! as kazoo does, misorders them after the wrap (kazoo #730); comparing them as plain integers
-//! misorders them across it. [`SequenceOrder::Serial`] compares them in serial-number
-//! arithmetic (RFC 1982): correct across the wrap as long as the live contenders span less than
-//! 2^31 creations, which a lock queue always does.
+//! (docs/protocol.md#sequence-numbers): `0000000000` ... `2147483647`, then `-2147483648`,
+//! `-2147483647`, ... after the wrap (nine-digit magnitudes appear as `-000000001`). Comparing
+//! suffixes as strings, as kazoo does, misorders them after the wrap (kazoo #730); comparing them
+//! as plain integers misorders them across it. [`SequenceOrder::Serial`] compares them in
+//! serial-number arithmetic (RFC 1982): correct across the wrap as long as the live contenders span
+//! less than 2^31 creations, which a lock queue always does.
 //!
 //! Parsing needs the marker that precedes the number (`__lock__`, `lock-`, ...): with a
 //! prefix that ends in `-`, the last ten characters alone cannot tell `-000000001` from a

@@ -1,5 +1,5 @@
 //! kazoo's locks: [`Lock`], and the two sides of a shared lock, [`ReadLock`] and
-//! [`WriteLock`], on kazoo's znode protocol (KAZOO.md §3.1, §3.2), so Rust and Python
+//! [`WriteLock`], on kazoo's znode protocol (docs/recipes.md#locks), so Rust and Python
 //! processes exclude each other on the same path.
 //!
 //! # Nodes
