@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== references to notes: every one in the repository, every docs/ anchor resolvable"
+scripts/check-doc-refs.sh
+
 scripts/install-deps.sh
 
 # The optional TLS support, switched on wherever it is built below, so its tests (real servers
