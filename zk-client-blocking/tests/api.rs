@@ -164,10 +164,7 @@ fn per_call_timeouts_bound_each_call() {
 fn retries_wait_on_the_calling_thread() {
     let client = client("retry");
     let mut attempts = 0;
-    let policy = RetryPolicy {
-        delay: Duration::from_millis(1),
-        ..RetryPolicy::default()
-    };
+    let policy = RetryPolicy::default().with_delay(Duration::from_millis(1));
     let value = client
         .retry(&policy, |c| {
             attempts += 1;

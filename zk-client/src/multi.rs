@@ -11,7 +11,11 @@ use crate::client::Client;
 use crate::pending::{Pending, unexpected};
 
 /// A failed transaction: nothing was applied.
+///
+/// A record the library produces and callers read: its fields are public and it is
+/// `#[non_exhaustive]`, so a field may be added.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TransactionError {
     /// Why it failed: the first failing operation's error, or a connection error (then
     /// `failed_op` is `None` and the outcome is unknown, as for any write).

@@ -11,7 +11,12 @@ use crate::runtime::BoxFuture;
 use crate::watch::{OneshotWatch, WatchStream};
 
 /// Options of a create: mode, ACL and whether to create missing parents.
+///
+/// Options users build: the fields are public to read and set, and the struct is
+/// `#[non_exhaustive]` so an option may be added; build one with [`CreateOptions::default`] or
+/// [`CreateOptions::mode`] and the `with_*` methods.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CreateOptions {
     /// Persistent, ephemeral, sequential, container or TTL (default persistent).
     pub mode: CreateMode,

@@ -13,7 +13,20 @@ use crate::client::Client;
 /// plus `SessionExpired` unless `retry_on_expiry` is off. `Closed`, `AuthFailed` and every
 /// other error are returned at once. Keep in mind that a write which failed with
 /// `ConnectionLoss` may have been applied: retry only idempotent steps, or check first.
+///
+/// Options users build: the fields are public to read and set, and the struct is
+/// `#[non_exhaustive]` so a knob may be added; build one from [`RetryPolicy::default`] or
+/// [`RetryPolicy::forever`] and the `with_*` methods:
+///
+/// ```
+/// use std::time::Duration;
+/// let policy = zk_client::RetryPolicy::forever()
+///     .with_deadline(Duration::from_secs(30))
+///     .with_retry_on_expiry(false);
+/// assert_eq!(policy.max_tries, None);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Total attempts, the first included; `None` for no limit (kazoo's `max_tries=-1`).
     pub max_tries: Option<u32>,
@@ -54,6 +67,49 @@ impl RetryPolicy {
             max_tries: None,
             ..RetryPolicy::default()
         }
+    }
+
+    /// At most `tries` attempts, the first included ([`RetryPolicy::forever`] has no limit).
+    pub fn with_max_tries(mut self, tries: u32) -> Self {
+        self.max_tries = Some(tries);
+        self
+    }
+
+    /// The first delay between attempts.
+    pub fn with_delay(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+
+    /// The factor the delay grows by after each attempt.
+    pub fn with_backoff(mut self, backoff: f64) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// The jitter: each delay is multiplied by a random factor in
+    /// `[1 - max_jitter, 1 + max_jitter]`.
+    pub fn with_max_jitter(mut self, max_jitter: f64) -> Self {
+        self.max_jitter = max_jitter;
+        self
+    }
+
+    /// The largest delay.
+    pub fn with_max_delay(mut self, max_delay: Duration) -> Self {
+        self.max_delay = max_delay;
+        self
+    }
+
+    /// Gives up when the next attempt would start more than `deadline` after the first.
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Whether `SessionExpired` is retried.
+    pub fn with_retry_on_expiry(mut self, retry: bool) -> Self {
+        self.retry_on_expiry = retry;
+        self
     }
 
     /// Whether `error` is worth another attempt.
@@ -156,10 +212,7 @@ mod tests {
         assert!(p.is_retryable(&Error::SessionExpired));
         assert!(!p.is_retryable(&Error::NoNode));
         assert!(!p.is_retryable(&Error::Closed));
-        let strict = RetryPolicy {
-            retry_on_expiry: false,
-            ..RetryPolicy::default()
-        };
+        let strict = RetryPolicy::default().with_retry_on_expiry(false);
         assert!(!strict.is_retryable(&Error::SessionExpired));
         assert!(RetryPolicy::is_transient(&Error::Throttled));
         assert!(!RetryPolicy::is_transient(&Error::SessionExpired));

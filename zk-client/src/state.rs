@@ -107,10 +107,7 @@ mod tests {
     use crate::test_runtime;
 
     fn change(state: SessionState, session: i64) -> StateChange {
-        StateChange {
-            state,
-            session_id: Some(SessionId(session)),
-        }
+        StateChange::new(state, Some(SessionId::new(session)))
     }
 
     fn drain(stream: &mut StateStream) -> Vec<StateChange> {
@@ -203,10 +200,7 @@ mod tests {
         let mut stream = StateStream::new(shared.subscribe_states());
         let mut wake = Vec::new();
         let mut send = |state, session| {
-            let change = StateChange {
-                state,
-                session_id: Some(SessionId(session)),
-            };
+            let change = StateChange::new(state, Some(SessionId::new(session)));
             shared
                 .lock()
                 .dispatch(Output::State(change), Instant::now(), &mut wake);

@@ -204,11 +204,11 @@ mod tests {
     use crate::test_runtime;
 
     fn changed(i: usize) -> WatchEvent {
-        WatchEvent::Node(NodeEvent {
-            event_type: EventType::NodeDataChanged,
-            path: format!("/n{i}"),
-            zxid: Some(i as i64),
-        })
+        WatchEvent::Node(NodeEvent::new(
+            EventType::NodeDataChanged,
+            format!("/n{i}"),
+            Some(i as i64),
+        ))
     }
 
     fn poll(stream: &mut WatchStream) -> Poll<Option<WatchEvent>> {

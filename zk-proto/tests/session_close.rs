@@ -72,11 +72,11 @@ fn close_flushes_the_queue_then_sends_close_session() {
     let w = zk_proto::WatchId::from(w);
     assert!(events.contains(&Output::Watch {
         watch: w,
-        event: WatchEvent::Node(zk_proto::NodeEvent {
-            event_type: zk_proto::EventType::NodeDeleted,
-            path: "/w".into(),
-            zxid: None
-        })
+        event: WatchEvent::Node(zk_proto::NodeEvent::new(
+            zk_proto::EventType::NodeDeleted,
+            "/w",
+            None
+        ))
     }));
     assert!(closed_state(&events));
     assert!(matches!(s.take_transport()[..], [Action::Disconnect(_)]));

@@ -260,7 +260,7 @@ fn no_contact_for_a_whole_session_timeout_loses_the_session_then_opens_a_new_one
     s.open();
     assert_eq!(s.take_connect_request().session_id, 0);
     s.accept(SESSION_ID + 1, 30_000, false);
-    assert_eq!(s.session.session_id(), Some(SessionId(SESSION_ID + 1)));
+    assert_eq!(s.session.session_id(), Some(SessionId::new(SESSION_ID + 1)));
     assert_eq!(s.session.watch_count(), 0);
 }
 

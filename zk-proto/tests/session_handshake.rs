@@ -27,12 +27,12 @@ fn a_new_session_sends_the_java_shaped_connect_request_and_connects() {
     s.accept(SESSION_ID, 30_000, false);
     assert_eq!(
         s.take_events(),
-        [Output::State(StateChange {
-            state: SessionState::Connected,
-            session_id: Some(SessionId(SESSION_ID)),
-        })]
+        [Output::State(StateChange::new(
+            SessionState::Connected,
+            Some(SessionId::new(SESSION_ID))
+        ))]
     );
-    assert_eq!(s.session.session_id(), Some(SessionId(SESSION_ID)));
+    assert_eq!(s.session.session_id(), Some(SessionId::new(SESSION_ID)));
     assert_eq!(s.session.session_password().unwrap().as_ref(), &PASSWD);
     assert_eq!(
         s.session.negotiated_timeout(),
@@ -73,7 +73,7 @@ fn handshake_bytes_in_every_chunking_give_the_same_session() {
         s.feed(&resp[cut..]);
         assert_eq!(
             s.session.session_id(),
-            Some(SessionId(0x0100_0007_4b64_001c)),
+            Some(SessionId::new(0x0100_0007_4b64_001c)),
             "cut {cut}"
         );
     }
@@ -198,7 +198,7 @@ fn host_order_is_a_seeded_shuffle() {
 #[test]
 fn a_resumed_session_re_attaches_with_its_id_and_password() {
     let mut c = config("h:1");
-    c.resume = Some((SessionId(42), bytes::Bytes::from_static(&[9; 16])));
+    c.resume = Some((SessionId::new(42), bytes::Bytes::from_static(&[9; 16])));
     let mut s = Script::new(c);
     s.open();
     let req = s.take_connect_request();
@@ -209,7 +209,7 @@ fn a_resumed_session_re_attaches_with_its_id_and_password() {
 #[test]
 fn an_expired_resume_is_lost_then_terminal_when_asked() {
     let mut c = config("h:1");
-    c.resume = Some((SessionId(42), bytes::Bytes::from_static(&[9; 16])));
+    c.resume = Some((SessionId::new(42), bytes::Bytes::from_static(&[9; 16])));
     c.expiry_policy = ExpiryPolicy::Terminal;
     let mut s = Script::new(c);
     s.open();

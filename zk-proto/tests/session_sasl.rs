@@ -409,7 +409,7 @@ fn no_secret_shows_in_debug_output() {
     c.auth
         .push(("digest".into(), Bytes::from(format!("user:{SECRET}"))));
     c.sasl = Some(SaslConfig::digest_md5("bob", SECRET));
-    c.resume = Some((SessionId(7), Bytes::from(SECRET)));
+    c.resume = Some((SessionId::new(7), Bytes::from(SECRET)));
     let mut s = Script::new(c.clone());
     s.open();
     s.take_connect_request();

@@ -62,11 +62,7 @@ fn watch(s: &mut Script, request: Request) -> WatchId {
 }
 
 fn node(event_type: EventType, path: &str) -> WatchEvent {
-    WatchEvent::Node(NodeEvent {
-        event_type,
-        path: path.into(),
-        zxid: None,
-    })
+    WatchEvent::Node(NodeEvent::new(event_type, path, None))
 }
 
 fn watch_events(events: &[Output]) -> Vec<(WatchId, WatchEvent)> {

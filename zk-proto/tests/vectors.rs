@@ -1116,10 +1116,7 @@ fn config() -> SessionConfig {
 }
 
 fn connected(state: SessionState, id: i64) -> Output {
-    Output::State(StateChange {
-        state,
-        session_id: Some(SessionId(id)),
-    })
+    Output::State(StateChange::new(state, Some(SessionId::new(id))))
 }
 
 /// A session connected with the 13.1/13.2 handshake.
@@ -1168,11 +1165,7 @@ fn completed_with_watch(
 fn node(watch: WatchId, event_type: EventType, path: &str) -> Output {
     Output::Watch {
         watch,
-        event: WatchEvent::Node(NodeEvent {
-            event_type,
-            path: path.into(),
-            zxid: None,
-        }),
+        event: WatchEvent::Node(NodeEvent::new(event_type, path, None)),
     }
 }
 
@@ -1198,7 +1191,7 @@ fn session_13_01_to_13_07_connect_create_get_data_watch() {
         [connected(SessionState::Connected, SESSION_A)]
     );
     assert_eq!(s.state(), SessionState::Connected);
-    assert_eq!(s.session_id(), Some(SessionId(SESSION_A)));
+    assert_eq!(s.session_id(), Some(SessionId::new(SESSION_A)));
     assert_eq!(
         s.session_password().map(|p| p[..].to_vec()),
         Some(hex(PASSWD_A))
@@ -1472,10 +1465,10 @@ fn session_13_01_to_13_24_full_transcript() {
     s.handle_data(conn, &hex(V13_24), now);
     let (actions, outputs) = drain_all(&mut s);
     assert!(
-        outputs.contains(&Output::State(StateChange {
-            state: SessionState::Closed,
-            session_id: Some(SessionId(SESSION_A)),
-        })),
+        outputs.contains(&Output::State(StateChange::new(
+            SessionState::Closed,
+            Some(SessionId::new(SESSION_A))
+        ))),
         "{outputs:?}"
     );
     assert!(
@@ -1504,7 +1497,7 @@ fn session_13_01_to_13_24_full_transcript() {
 fn session_13_25_13_26_reattach_to_an_expired_session() {
     let now = clock();
     let mut config = config();
-    config.resume = Some((SessionId(SESSION_A), Bytes::from(hex(PASSWD_A))));
+    config.resume = Some((SessionId::new(SESSION_A), Bytes::from(hex(PASSWD_A))));
     let (mut s, conn) = new_session(config, now);
     assert_eq!(transmit(&mut s, conn, now), hex(V13_25));
     s.handle_data(conn, &hex(V13_26), now);
@@ -1522,17 +1515,11 @@ fn session_13_25_13_26_reattach_to_an_expired_session() {
     assert_eq!(*dropped, conn);
     assert_eq!(
         *lost,
-        StateChange {
-            state: SessionState::Lost,
-            session_id: Some(SessionId(SESSION_A)),
-        }
+        StateChange::new(SessionState::Lost, Some(SessionId::new(SESSION_A)))
     );
     assert_eq!(
         *connecting,
-        StateChange {
-            state: SessionState::Connecting,
-            session_id: None,
-        }
+        StateChange::new(SessionState::Connecting, None)
     );
     assert_ne!(*next, conn);
     assert_eq!(s.session_id(), None);
@@ -1617,7 +1604,7 @@ fn session_13_29_reconnect_set_watches_catch_up() {
     let now = clock();
     let mut config = config();
     config.session_timeout = Duration::from_secs(10);
-    config.resume = Some((SessionId(SESSION_B), Bytes::from(hex(PASSWD_B))));
+    config.resume = Some((SessionId::new(SESSION_B), Bytes::from(hex(PASSWD_B))));
     let (mut s, conn) = new_session(config, now);
     let first = transmit(&mut s, conn, now);
     let mut expected = wire(V13_29_C_CONNECT);

@@ -79,8 +79,9 @@ impl FencingToken {
         FencingToken(zxid)
     }
 
-    /// The token as a number (the zxid), to hand to other systems.
-    pub fn value(self) -> i64 {
+    /// The token as a number (the zxid), to hand to other systems. Only the library makes
+    /// tokens (a forged one would defeat fencing), so there is no public `new`.
+    pub const fn get(self) -> i64 {
         self.0
     }
 }

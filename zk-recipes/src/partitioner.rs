@@ -203,7 +203,7 @@ impl SetPartitionerBuilder {
             }
         })
         .await?;
-        let owner = SessionId(created.ephemeral_owner);
+        let owner = SessionId::new(created.ephemeral_owner);
         let session = SessionWatch::new(&client, owner);
         if !session.is_current() {
             let _ = client.delete(&party_node, None).await;

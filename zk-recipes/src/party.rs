@@ -97,7 +97,7 @@ impl Member {
             .client
             .retry(&self.retry, || self.client.exists(&self.create_path))
             .await?;
-        let session = self.client.session_id().map(|s| s.0);
+        let session = self.client.session_id().map(|s| s.get());
         Ok(stat.is_some_and(|s| Some(s.ephemeral_owner) == session))
     }
 }

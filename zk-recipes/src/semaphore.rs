@@ -344,7 +344,7 @@ impl Semaphore {
                     lease_slot,
                     Some(Removal::Node {
                         path: lease_path.to_owned(),
-                        owner: SessionId(stat.ephemeral_owner),
+                        owner: SessionId::new(stat.ephemeral_owner),
                     }),
                 );
                 match self.own_lease(lease_path, &stat).await? {
@@ -389,7 +389,7 @@ impl Semaphore {
     /// Our lease node as a held lease, if it belongs to the live session; a node of a lost
     /// session is deleted (`None`).
     async fn own_lease(&self, lease_path: &str, stat: &Stat) -> Result<Option<Contended>> {
-        let owner = SessionId(stat.ephemeral_owner);
+        let owner = SessionId::new(stat.ephemeral_owner);
         let session = SessionWatch::new(&self.client, owner);
         if session.is_current() {
             return Ok(Some(Contended {

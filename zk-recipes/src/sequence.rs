@@ -13,12 +13,26 @@
 //! prefix's dash.
 
 use std::cmp::Ordering;
+use std::fmt;
 
 /// A node's sequence number.
+///
+/// An id, so its field is private: [`Sequence::new`] and [`Sequence::get`] convert from and to
+/// the number; [`Display`](fmt::Display) writes the suffix the server writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Sequence(pub i32);
+pub struct Sequence(i32);
 
 impl Sequence {
+    /// The sequence number `n` (the parent's creation counter when the node was made).
+    pub const fn new(n: i32) -> Sequence {
+        Sequence(n)
+    }
+
+    /// The number.
+    pub const fn get(self) -> i32 {
+        self.0
+    }
+
     /// Parses a suffix exactly as the server writes it (`%010d`): ten digits, or a minus sign
     /// and nine or ten digits.
     pub fn parse(suffix: &str) -> Option<Sequence> {
@@ -43,7 +57,14 @@ impl Sequence {
 
     /// The suffix the server writes for this number (`%010d`).
     pub fn suffix(self) -> String {
-        format!("{:010}", self.0)
+        self.to_string()
+    }
+}
+
+impl fmt::Display for Sequence {
+    /// The suffix the server writes (`%010d`), as [`Sequence::suffix`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:010}", self.0)
     }
 }
 

@@ -119,7 +119,7 @@ async fn double_barrier_follows_kazoos_nodes_and_cleans_up_after_timeouts() {
     let (entered, (data, owner)) =
         tokio::join!(lonely.enter(Some(Duration::from_millis(300))), entering);
     assert_eq!(data.as_ref(), b"lonely");
-    assert_eq!(owner, client.session_id().unwrap().0);
+    assert_eq!(owner, client.session_id().unwrap().get());
     assert!(matches!(entered, Err(RecipeError::Timeout)), "{entered:?}");
     assert!(!lonely.participating());
     until_children(&client, "/round", 0).await;

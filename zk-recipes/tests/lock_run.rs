@@ -69,7 +69,7 @@ async fn the_work_is_stopped_when_the_lock_is_lost() {
 async fn exclusively<L: Acquire>(lock: &L) -> (String, i64) {
     lock.run(Some(WAIT), async |guard| {
         assert!(!guard.is_lost());
-        (guard.path().to_owned(), guard.fencing_token().value())
+        (guard.path().to_owned(), guard.fencing_token().get())
     })
     .await
     .unwrap()

@@ -36,7 +36,7 @@ async fn party_members_are_uuid_party_nodes_holding_identifiers() {
     assert!(node.ends_with("__party__"));
     let (data, stat) = client.get_data(&format!("/party/{node}")).await.unwrap();
     assert_eq!(data.as_ref(), b"host-a");
-    assert_eq!(stat.ephemeral_owner, client.session_id().unwrap().0);
+    assert_eq!(stat.ephemeral_owner, client.session_id().unwrap().get());
 
     // Children that are not party nodes are not members.
     client.create("/party/not-a-member", "x").await.unwrap();

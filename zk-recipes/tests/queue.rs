@@ -136,7 +136,7 @@ async fn locking_queue_locks_consumes_and_releases_as_kazoo_does() {
         .await
         .unwrap();
     assert_eq!(owner.as_ref(), queue.id().as_bytes());
-    assert_eq!(stat.ephemeral_owner, client.session_id().unwrap().0);
+    assert_eq!(stat.ephemeral_owner, client.session_id().unwrap().get());
     assert!(queue.holds_lock().await.unwrap());
     // The same entry again until consumed or released.
     assert_eq!(

@@ -32,7 +32,7 @@ fn client_cut_off_past_its_timeout_loses_the_session_and_opens_a_new_one() {
     .unwrap();
     let mut states = client.state_changes();
     // The leader's `dump` lists the session (it holds an ephemeral).
-    let hex = format!("0x{:x}", old.0);
+    let hex = format!("0x{:x}", old.get());
     let leader = cluster.leader().expect("a serving ensemble has a leader");
     let dump = cluster.node(leader).four_letter("dump").unwrap();
     assert!(dump.contains(&hex), "{hex} not in {dump}");

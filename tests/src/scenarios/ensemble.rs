@@ -81,10 +81,7 @@ pub async fn ensemble_failover_keeps_the_session_and_watches<A: Adapter>() {
 
     // A change while the client is away. If the victim led the ensemble, the writer's server
     // drops it during the election: retry (setting the same data twice is harmless).
-    let retry = RetryPolicy {
-        deadline: Some(WAIT),
-        ..RetryPolicy::forever()
-    };
+    let retry = RetryPolicy::forever().with_deadline(WAIT);
     writer
         .retry(&retry, || writer.set_data(&a, "during", None))
         .await

@@ -28,7 +28,7 @@ pub async fn operations_create_modes<A: Adapter>() {
         .unwrap();
     assert_eq!(path, "/e");
     assert_eq!(
-        Some(zk_client::SessionId(stat.ephemeral_owner)),
+        Some(zk_client::SessionId::new(stat.ephemeral_owner)),
         client.session_id()
     );
     assert_eq!(stat.data_length, 9);

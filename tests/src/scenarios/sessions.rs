@@ -60,7 +60,7 @@ pub async fn server_side_expiry_loses_the_session<A: Adapter>() {
     // Keep the client away while the session is expired, so it cannot race the expiry.
     cluster.cut_all();
     cluster
-        .expire_session(old_id.0, &password)
+        .expire_session(old_id.get(), &password)
         .expect("the server expires the session");
     cluster.restore_all();
 
@@ -162,7 +162,7 @@ pub async fn resumed_session_and_terminal_expiry<A: Adapter>() {
         .unwrap();
     assert_eq!(resumed.session_id(), Some(id));
     let stat = resumed.exists("/eph").await.unwrap().expect("still there");
-    assert_eq!(stat.ephemeral_owner, id.0);
+    assert_eq!(stat.ephemeral_owner, id.get());
 
     // The second client ends the session (CloseSession): the server has forgotten it when the
     // first client comes back, which then reports Lost and stays there.

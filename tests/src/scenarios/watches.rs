@@ -13,11 +13,7 @@ use crate::{Adapter, Env, within};
 const WAIT: Duration = Duration::from_secs(15);
 
 fn node(event_type: EventType, path: &str) -> NodeEvent {
-    NodeEvent {
-        event_type,
-        path: path.to_owned(),
-        zxid: None,
-    }
+    NodeEvent::new(event_type, path.to_owned(), None)
 }
 
 /// The event without its zxid (servers before 3.9 send none; later ones do).

@@ -214,8 +214,8 @@ impl Session {
             // expiry, so the application must hear Lost (ZooKeeper does this when the session
             // id is unknown to the ensemble, e.g. after its data was wiped).
             tracing::warn!(
-                old = %super::SessionId(self.session_id),
-                new = %super::SessionId(response.session_id),
+                old = %super::SessionId::new(self.session_id),
+                new = %super::SessionId::new(response.session_id),
                 "server granted a different session; the old one is lost"
             );
             if !self.end_session() {

@@ -50,7 +50,7 @@ impl Session {
         if self.state == state {
             return;
         }
-        tracing::debug!(?state, session_id = %SessionId(self.session_id), "session state");
+        tracing::debug!(?state, session_id = %SessionId::new(self.session_id), "session state");
         self.state = state;
         self.outputs.push_back(Output::State(StateChange {
             state,
@@ -163,7 +163,7 @@ impl Session {
     /// closed (a close was under way) or lost for good (the terminal policy; the transport,
     /// if any, is closed).
     pub(super) fn end_session(&mut self) -> bool {
-        tracing::warn!(session_id = %SessionId(self.session_id), "session lost");
+        tracing::warn!(session_id = %SessionId::new(self.session_id), "session lost");
         self.set_state(SessionState::Lost);
         self.fail_queued(Error::SessionExpired);
         self.end_watchers(WatchEvent::SessionExpired);

@@ -187,7 +187,7 @@ impl Session {
             auth.slot(scheme, bytes);
         }
         let (session_id, passwd, global) = match config.resume {
-            Some((id, passwd)) => (id.0, passwd, true),
+            Some((id, passwd)) => (id.get(), passwd, true),
             None => (0, Bytes::new(), false),
         };
         let mut session = Session {
@@ -251,7 +251,7 @@ impl Session {
 
     /// The session id, once a server has granted one.
     pub fn session_id(&self) -> Option<SessionId> {
-        (self.session_id != 0).then_some(SessionId(self.session_id))
+        (self.session_id != 0).then_some(SessionId::new(self.session_id))
     }
 
     /// The session password, to resume the session from another client

@@ -42,8 +42,23 @@ impl fmt::Debug for RequestId {
 }
 
 /// A ZooKeeper session id.
+///
+/// An id, so its field is private: [`SessionId::new`] and [`SessionId::get`] convert from and
+/// to the number the server uses (the `ephemeral_owner` of a node's `Stat`, for one).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SessionId(pub i64);
+pub struct SessionId(i64);
+
+impl SessionId {
+    /// The id the server knows as `id` (such as a node's `ephemeral_owner`).
+    pub const fn new(id: i64) -> SessionId {
+        SessionId(id)
+    }
+
+    /// The id as the server writes it.
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+}
 
 impl fmt::Debug for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -95,13 +110,24 @@ impl SessionState {
 }
 
 /// A change of [`SessionState`].
+///
+/// A record the session produces and applications read: its fields are public and it is
+/// `#[non_exhaustive]`, so a field may be added; [`StateChange::new`] builds one for tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct StateChange {
     /// The new state.
     pub state: SessionState,
     /// The session the state refers to: the new session when connected; the session that was
     /// suspended or lost otherwise; `None` when there is none.
     pub session_id: Option<SessionId>,
+}
+
+impl StateChange {
+    /// A change to `state` of the session `session_id`.
+    pub const fn new(state: SessionState, session_id: Option<SessionId>) -> StateChange {
+        StateChange { state, session_id }
+    }
 }
 
 /// Where a batch of bytes from [`Session::poll_transmit`](crate::Session::poll_transmit) must go.

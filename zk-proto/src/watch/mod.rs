@@ -106,7 +106,11 @@ impl EventType {
 }
 
 /// A change to a node, as reported by the server.
+///
+/// A record the session produces and applications read: its fields are public and it is
+/// `#[non_exhaustive]`, so a field may be added; [`NodeEvent::new`] builds one for tests.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct NodeEvent {
     /// What happened.
     pub event_type: EventType,
@@ -115,6 +119,17 @@ pub struct NodeEvent {
     /// The zxid of the change, when the server reports it (3.9+); `None` from older servers
     /// and for events the server synthesizes when watches are re-registered.
     pub zxid: Option<i64>,
+}
+
+impl NodeEvent {
+    /// An event of `event_type` on the client path `path`, with the change's zxid if known.
+    pub fn new(event_type: EventType, path: impl Into<String>, zxid: Option<i64>) -> NodeEvent {
+        NodeEvent {
+            event_type,
+            path: path.into(),
+            zxid,
+        }
+    }
 }
 
 /// What a watcher is told.

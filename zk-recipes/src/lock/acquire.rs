@@ -24,7 +24,7 @@ use super::LockGuard;
 /// async fn exclusively<L: Acquire>(lock: &L) -> zk_recipes::Result<u64> {
 ///     lock.run(Some(Duration::from_secs(5)), async |guard| {
 ///         // ... work while holding; writes through `guard` are fenced ...
-///         guard.fencing_token().value() as u64
+///         guard.fencing_token().get() as u64
 ///     })
 ///     .await
 /// }

@@ -569,7 +569,7 @@ impl<'p> Contender<'p> {
                                 .await?
                         }
                     };
-                    let owner = SessionId(stat.ephemeral_owner);
+                    let owner = SessionId::new(stat.ephemeral_owner);
                     cleanup.set(
                         slot,
                         Some(Removal::Node {

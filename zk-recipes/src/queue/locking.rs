@@ -466,12 +466,13 @@ async fn take(
     let mut backoff = Backoff::new();
     loop {
         let owner = match client.create_with_stat(&lock, id.clone(), &options).await {
-            Ok((_, stat)) => SessionId(stat.ephemeral_owner),
+            Ok((_, stat)) => SessionId::new(stat.ephemeral_owner),
             Err(Error::NodeExists) => match retry(&client, || client.get_data(&lock)).await {
                 Ok((owner, stat))
-                    if owner == id && session_alive(&client, SessionId(stat.ephemeral_owner)) =>
+                    if owner == id
+                        && session_alive(&client, SessionId::new(stat.ephemeral_owner)) =>
                 {
-                    SessionId(stat.ephemeral_owner)
+                    SessionId::new(stat.ephemeral_owner)
                 }
                 Ok((owner, _)) if owner == id => {
                     // Ours, of a session that is going: wait for it to go.

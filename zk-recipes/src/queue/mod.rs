@@ -70,7 +70,7 @@ fn order_entries(names: impl IntoIterator<Item = String>, order: SequenceOrder) 
         SequenceOrder::Serial => {
             let mut entries: Vec<(u16, i32, String)> = names
                 .into_iter()
-                .filter_map(|n| parse_entry(&n).map(|(p, s)| (p, s.0, n)))
+                .filter_map(|n| parse_entry(&n).map(|(p, s)| (p, s.get(), n)))
                 .collect();
             // Live entries span far less than 2^30 creations: if both ends of the i32 range
             // are present, the counter wrapped, and the negative numbers came later.
@@ -104,10 +104,13 @@ mod tests {
         assert_eq!(entry_prefix(5).unwrap(), "entry-005-");
         assert_eq!(entry_prefix(0).unwrap(), "entry-000-");
         assert!(entry_prefix(1000).is_err());
-        assert_eq!(parse_entry("entry-005-0000000001"), Some((5, Sequence(1))));
+        assert_eq!(
+            parse_entry("entry-005-0000000001"),
+            Some((5, Sequence::new(1)))
+        );
         assert_eq!(
             parse_entry("entry-100--000000001"),
-            Some((100, Sequence(-1)))
+            Some((100, Sequence::new(-1)))
         );
         assert_eq!(parse_entry("entry-10-0000000001"), None);
         assert_eq!(parse_entry("taken"), None);

@@ -82,7 +82,7 @@ impl OwnServer {
         let password = client.session_password().expect("a password");
         self.cluster.cut_all();
         self.cluster
-            .expire_session(id.0, &password)
+            .expire_session(id.get(), &password)
             .expect("the server expires the session");
     }
 

@@ -12,7 +12,7 @@ use super::WAIT;
 /// `wchc` four-letter word of the server behind `cluster`, which lists data watches only
 /// (child watches are checked with `Client::check_watches`).
 pub fn server_data_watches(cluster: &Cluster, client: &Client) -> usize {
-    let session = format!("0x{:x}", client.session_id().expect("a session").0);
+    let session = format!("0x{:x}", client.session_id().expect("a session").get());
     let report = cluster.four_letter(0, "wchc").expect("wchc");
     let mut count = 0;
     let mut ours = false;

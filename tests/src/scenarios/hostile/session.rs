@@ -152,7 +152,8 @@ pub async fn hostile_changed_session_id_on_reattach<A: Adapter>() {
         assert_eq!(client.watch_count(), 0);
         let reattach = &server.stats().connect_requests[1];
         assert_eq!(
-            reattach.session_id, original.0,
+            reattach.session_id,
+            original.get(),
             "the client asked for its session"
         );
 
