@@ -317,7 +317,10 @@ fn a_different_session_id_on_reattach_is_a_lost_session_then_the_new_one() {
         states(&events),
         [SessionState::Lost, SessionState::Connected]
     );
-    assert_eq!(s.session.session_id().map(|id| id.get()), Some(OTHER_SESSION));
+    assert_eq!(
+        s.session.session_id().map(|id| id.get()),
+        Some(OTHER_SESSION)
+    );
     assert_eq!(s.session.watch_count(), 0);
 }
 
