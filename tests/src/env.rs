@@ -79,7 +79,7 @@ pub async fn within<T>(
     what: &str,
     future: impl Future<Output = T>,
 ) -> T {
-    match client.timeout(limit, future).await {
+    match client.runtime().timeout(limit, future).await {
         Some(value) => value,
         None => panic!("timed out after {limit:?} waiting for {what}"),
     }
@@ -92,12 +92,12 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
 {
-    let deadline = client.now() + limit;
+    let deadline = client.runtime().now() + limit;
     while !check().await {
         assert!(
-            client.now() < deadline,
+            client.runtime().now() < deadline,
             "timed out after {limit:?} waiting for {what}"
         );
-        client.sleep(Duration::from_millis(50)).await;
+        client.runtime().sleep(Duration::from_millis(50)).await;
     }
 }

@@ -112,6 +112,7 @@ async fn watches(client: &Client, connect: &str, root: &str) -> Result<(), Error
     other.delete(&format!("{root}/new"), None).await?;
     for _ in 0..3 {
         match client
+            .runtime()
             .timeout(Duration::from_secs(5), everything.next())
             .await
         {
@@ -161,12 +162,19 @@ async fn network_cut(client: &Client, cluster: &Cluster) -> Result<(), Error> {
     let session = client.session_id();
     cluster.cut_all();
     println!("cut the network between client and server");
-    let suspended = client.timeout(Duration::from_secs(10), states.next()).await;
+    let suspended = client
+        .runtime()
+        .timeout(Duration::from_secs(10), states.next())
+        .await;
     println!("state change: {:?}", suspended.flatten().map(|c| c.state));
     cluster.restore_all();
     println!("restored the network");
     while client.state() != SessionState::Connected {
-        match client.timeout(Duration::from_secs(10), states.next()).await {
+        match client
+            .runtime()
+            .timeout(Duration::from_secs(10), states.next())
+            .await
+        {
             Some(Some(change)) => println!("state change: {:?}", change.state),
             _ => break,
         }

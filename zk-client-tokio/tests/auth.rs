@@ -162,6 +162,7 @@ async fn credentials_are_replayed_after_a_reconnect() {
     cluster.restore_all();
     loop {
         let change = client
+            .runtime()
             .timeout(WAIT, states.next())
             .await
             .flatten()
@@ -214,6 +215,7 @@ async fn sasl_digest_md5_authenticates_and_survives_reconnects() {
     cluster.restore_all();
     loop {
         let change = client
+            .runtime()
             .timeout(WAIT, states.next())
             .await
             .flatten()

@@ -13,6 +13,7 @@ use zk_proto::{
 use crate::driver::Driver;
 use crate::pending::Pending;
 use crate::runtime::{Runtime, TransportLayer};
+use crate::runtime_handle::RuntimeHandle;
 use crate::shared::{Reply, Shared, WatchWanted};
 use crate::state::StateStream;
 use crate::watch::{OneshotWatch, WatchStream};
@@ -316,31 +317,10 @@ impl Client {
         &self.shared.default_acl
     }
 
-    /// Sleeps on the client's runtime: the one timer hook recipes need (kazoo's `sleep_func`).
-    pub async fn sleep(&self, duration: Duration) {
-        let deadline = self.shared.runtime.now() + duration;
-        self.shared.runtime.sleep_until(deadline).await;
-    }
-
-    /// Runs `future` for at most `timeout` on the client's runtime; `None` if time ran out.
-    pub async fn timeout<T>(
-        &self,
-        timeout: Duration,
-        future: impl std::future::Future<Output = T>,
-    ) -> Option<T> {
-        let deadline = self.shared.runtime.now() + timeout;
-        crate::runtime::until_deadline(&self.shared.runtime, deadline, future).await
-    }
-
-    /// Runs `task` in the background on the client's runtime. Recipes use it for clean-ups that
-    /// must outlive a dropped future (deleting a contender node after a cancelled acquire).
-    pub fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
-        self.shared.runtime.spawn(Box::pin(task));
-    }
-
-    /// The runtime's clock.
-    pub fn now(&self) -> Instant {
-        self.shared.runtime.now()
+    /// The client's runtime: sleep, time out, spawn and read the clock the way the driver
+    /// does, on tokio, smol or the blocking adapter alike. Recipes build on it.
+    pub fn runtime(&self) -> RuntimeHandle {
+        RuntimeHandle::new(self.shared.runtime.clone())
     }
 
     /// Ends the session: requests already submitted are still sent, then the session is closed

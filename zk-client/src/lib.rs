@@ -55,6 +55,7 @@ mod ops;
 mod pending;
 mod retry;
 mod runtime;
+mod runtime_handle;
 mod shared;
 mod state;
 #[cfg(test)]
@@ -70,6 +71,7 @@ pub use ops::CreateOptions;
 pub use pending::Pending;
 pub use retry::RetryPolicy;
 pub use runtime::{BoxFuture, Runtime, Transport, TransportLayer};
+pub use runtime_handle::RuntimeHandle;
 pub use state::StateStream;
 #[cfg(feature = "tls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]

@@ -167,7 +167,8 @@ impl Client {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        let start = self.now();
+        let runtime = self.runtime();
+        let start = runtime.now();
         let stop_at: Option<Instant> = policy.deadline.map(|d| start + d);
         let mut seed = jitter_seed();
         let mut delay = policy.delay;
@@ -182,11 +183,11 @@ impl Client {
                 return Err(error);
             }
             let sleep = delay.mul_f64(jitter_factor(&mut seed, policy.max_jitter).max(0.0));
-            if stop_at.is_some_and(|stop| self.now() + sleep >= stop) {
+            if stop_at.is_some_and(|stop| runtime.now() + sleep >= stop) {
                 return Err(error);
             }
             tracing::debug!(%error, attempts, ?sleep, "retrying");
-            self.sleep(sleep).await;
+            runtime.sleep(sleep).await;
             delay = sleep.mul_f64(policy.backoff).min(policy.max_delay);
         }
     }

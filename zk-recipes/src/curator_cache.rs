@@ -206,7 +206,7 @@ impl CuratorCache {
         });
         worker.follow(watch);
         worker.rebuild();
-        self.client.spawn(worker.run());
+        self.client.runtime().spawn(worker.run());
         Ok(())
     }
 
@@ -394,7 +394,7 @@ impl Worker {
         let root = self.shared.root.clone();
         self.tasks.push(async move {
             if pause {
-                client.sleep(Duration::from_millis(200)).await;
+                client.runtime().sleep(Duration::from_millis(200)).await;
             }
             if let Err(error) = wait_connected(&client).await {
                 return Msg::Rewatched(Err(error));
@@ -588,7 +588,7 @@ impl Worker {
                         self.timer = true;
                         let client = self.client.clone();
                         self.tasks.push(async move {
-                            client.sleep(Duration::from_millis(200)).await;
+                            client.runtime().sleep(Duration::from_millis(200)).await;
                             Msg::Timer
                         });
                     }

@@ -23,8 +23,9 @@
 //! `n` sorted member identifiers (kazoo's `_partitioner`); a custom function must be
 //! deterministic across members. Identifiers must be unique in the party.
 //!
-//! The state machine runs on a background task ([`Client::spawn`]); the [`SetPartitioner`]
-//! handle reads its state and sends it `release_set` / `finish`. Dropping the handle finishes:
+//! The state machine runs on a background task
+//! ([`RuntimeHandle::spawn`](zk_client::RuntimeHandle::spawn)); the [`SetPartitioner`] handle
+//! reads its state and sends it `release_set` / `finish`. Dropping the handle finishes:
 //! the locks are released and the party left. The task holds a clone of the [`Client`], so
 //! the session stays open while the partitioner runs.
 
@@ -242,7 +243,7 @@ impl SetPartitionerBuilder {
             party_changed: false,
             commands_seen: 0,
         };
-        client.spawn(driver.run());
+        client.runtime().spawn(driver.run());
         Ok(SetPartitioner {
             client,
             shared,
@@ -390,7 +391,7 @@ impl SetPartitioner {
                 self.shared.changed.wait(epoch).await;
             }
         };
-        match self.client.timeout(timeout, wait).await {
+        match self.client.runtime().timeout(timeout, wait).await {
             Some(state) => state,
             None => self.state(),
         }
@@ -537,7 +538,7 @@ impl Driver {
         let client = self.client.clone();
         let sleep = async move {
             match timer {
-                Some(duration) => client.sleep(duration).await,
+                Some(duration) => client.runtime().sleep(duration).await,
                 None => pending().await,
             }
         };
@@ -752,9 +753,9 @@ impl Driver {
             };
             self.party_watch = Some(Box::pin(watch));
             self.party_changed = false;
-            let settle_at = self.client.now() + self.time_boundary;
+            let settle_at = self.client.runtime().now() + self.time_boundary;
             loop {
-                let left = settle_at.saturating_duration_since(self.client.now());
+                let left = settle_at.saturating_duration_since(self.client.runtime().now());
                 if left.is_zero() {
                     return Some(children);
                 }

@@ -384,7 +384,7 @@ impl TreeCache {
             let mut tree = lock(&shared.tree);
             worker.on_created(&mut tree, ROOT);
         }
-        self.client.spawn(worker.run());
+        self.client.runtime().spawn(worker.run());
         Ok(())
     }
 
@@ -712,7 +712,10 @@ impl Worker {
         self.timer = true;
         let client = self.client.clone();
         self.tasks.push(async move {
-            client.sleep(std::time::Duration::from_millis(200)).await;
+            client
+                .runtime()
+                .sleep(std::time::Duration::from_millis(200))
+                .await;
             Msg::Timer
         });
     }

@@ -100,6 +100,7 @@ async fn data_watch_timeouts_and_drops_leave_no_watches() {
     for _ in 0..50 {
         assert!(
             client
+                .runtime()
                 .timeout(Duration::from_millis(1), watch.next())
                 .await
                 .is_none()
@@ -118,7 +119,7 @@ async fn data_watch_timeouts_and_drops_leave_no_watches() {
     // Watchers cancelled halfway through their first read.
     for _ in 0..20 {
         let mut watch = DataWatch::new(&client, "/node");
-        let _ = client.timeout(Duration::ZERO, watch.next()).await;
+        let _ = client.runtime().timeout(Duration::ZERO, watch.next()).await;
     }
     until_unwatched(&client, "/node").await;
     assert_eq!(server_data_watches(zk_testing::shared(), &client), 0);

@@ -109,6 +109,7 @@ async fn keytab_client(realm: Realm) {
     cluster.restore_all();
     loop {
         let change = client
+            .runtime()
             .timeout(WAIT, states.next())
             .await
             .flatten()

@@ -293,8 +293,9 @@ pub(crate) async fn remove(client: &Client, removal: &Removal) -> Result<Removed
 const INLINE_CLEANUP: Duration = Duration::from_secs(2);
 
 /// What an attempt must remove unless it hands it on, in slots. Dropping it removes everything
-/// still registered in the background ([`Client::spawn`]), retrying across reconnects until
-/// the nodes or their session are gone (kazoo #732: a clean-up that gives up at the first
+/// still registered in the background
+/// ([`RuntimeHandle::spawn`](zk_client::RuntimeHandle::spawn)), retrying across reconnects
+/// until the nodes or their session are gone (kazoo #732: a clean-up that gives up at the first
 /// connection error leaves an orphan contender that blocks everyone).
 pub(crate) struct Cleanup {
     client: Client,
@@ -343,7 +344,10 @@ impl Cleanup {
     pub(crate) async fn finish(mut self) {
         if self.client.state().is_connected() {
             let client = self.client.clone();
-            let _ = client.timeout(INLINE_CLEANUP, self.run_inline()).await;
+            let _ = client
+                .runtime()
+                .timeout(INLINE_CLEANUP, self.run_inline())
+                .await;
         }
         // Dropping `self` hands whatever is left to the background.
     }
@@ -367,7 +371,7 @@ impl Drop for Cleanup {
             return;
         }
         let client = self.client.clone();
-        self.client.spawn(async move {
+        self.client.runtime().spawn(async move {
             for removal in pending {
                 if let Err(error) = remove(&client, &removal).await {
                     tracing::warn!(%error, ?removal, "could not remove a recipe node");

@@ -200,7 +200,7 @@ impl Drop for LockGuard {
             path: std::mem::take(&mut self.path),
             owner: self.owner,
         };
-        self.client.spawn(async move {
+        self.client.runtime().spawn(async move {
             if let Err(error) = remove(&client, &removal).await {
                 tracing::warn!(%error, ?removal, "could not release a dropped lock");
             }

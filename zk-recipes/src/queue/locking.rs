@@ -439,7 +439,7 @@ impl Drop for LockingQueue {
         let client = self.client.bound_to_session(taken.owner);
         let lock = join(&self.taken_path, &taken.name);
         let id = self.id.clone();
-        self.client.spawn(async move {
+        self.client.runtime().spawn(async move {
             // Release only our own lock node, on the session that holds it.
             if let Ok((owner, stat)) = retry_in_session(&client, || client.get_data(&lock)).await {
                 if owner.as_ref() == id.as_bytes() {

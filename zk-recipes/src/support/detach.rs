@@ -97,7 +97,7 @@ where
     F: Future<Output = T> + Send + 'static,
 {
     let (sender, receiver) = oneshot::channel();
-    client.spawn(async move {
+    client.runtime().spawn(async move {
         let claim = Claim {
             value: Some(future.await),
             cleanup,
@@ -163,7 +163,7 @@ impl CleanupGuard {
 impl Drop for CleanupGuard {
     fn drop(&mut self) {
         if let Some(undo) = self.undo.take() {
-            self.client.spawn(undo);
+            self.client.runtime().spawn(undo);
         }
     }
 }
@@ -173,7 +173,7 @@ impl Drop for CleanupGuard {
 /// node went with it, and a node of that name on a newer session belongs to someone else).
 pub(crate) fn delete_in_background(client: &Client, owner: SessionId, path: String) {
     let bound = client.bound_to_session(owner);
-    client.spawn(async move {
+    client.runtime().spawn(async move {
         let deleted = retry::retry_in_session(&bound, || bound.delete(&path, None)).await;
         if let Err(error) = deleted {
             if !matches!(error, Error::NoNode | Error::SessionExpired | Error::Closed) {

@@ -36,7 +36,7 @@ pub(crate) async fn within<T>(
     future: impl std::future::Future<Output = T>,
 ) -> Option<T> {
     match timeout {
-        Some(timeout) => client.timeout(timeout, future).await,
+        Some(timeout) => client.runtime().timeout(timeout, future).await,
         None => Some(future.await),
     }
 }

@@ -89,7 +89,7 @@ impl Backoff {
 
     /// Sleeps for the next delay on the client's timer.
     pub(crate) async fn wait(&mut self, client: &Client) {
-        client.sleep(self.next_delay()).await;
+        client.runtime().sleep(self.next_delay()).await;
     }
 }
 

@@ -38,7 +38,7 @@ impl Recovery {
         let delay = backoff.next_delay();
         Recovery(Mutex::new(Box::pin(async move {
             retry::wait_connected(&client).await?;
-            client.sleep(delay).await;
+            client.runtime().sleep(delay).await;
             Ok(())
         })))
     }

@@ -61,7 +61,7 @@ impl PatientChildrenWatch {
                 settled(children_watched(&self.client, &self.path).await)
             })
             .await?;
-            let quiet = pin!(self.client.sleep(self.time_boundary));
+            let quiet = pin!(self.client.runtime().sleep(self.time_boundary));
             match select(&mut watch, quiet).await {
                 // Changed (or the session was lost): start over.
                 Either::Left((event, _)) => {

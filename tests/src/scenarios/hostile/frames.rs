@@ -22,7 +22,7 @@ async fn stream_broken_by<A: Adapter>(fault: Fault, max_frame: Option<usize>) {
     let window = Window::open();
     let result = within(&client, WAIT, "the read", client.get_data("/x")).await;
     assert_eq!(result.err(), Some(Error::ConnectionLoss));
-    client.sleep(WINDOW).await;
+    client.runtime().sleep(WINDOW).await;
     let measured = window.close(&server);
 
     measured.assert_at_most(
@@ -87,7 +87,7 @@ pub async fn hostile_unknown_error_code<A: Adapter>() {
     );
     // Pings keep being answered: the one connection carries the session through the window.
     let window = Window::open();
-    client.sleep(WINDOW).await;
+    client.runtime().sleep(WINDOW).await;
     let measured = window.close(&server);
     assert_eq!(measured.accepted, 0);
     assert_eq!(client.state(), SessionState::Connected);

@@ -28,7 +28,7 @@ pub async fn hostile_stalled_pings<A: Adapter>() {
     // The read timeout drops the connection (ConnectionLoss), unless the request's own
     // deadline (the session timeout) is seen first (RequestTimeout).
     assert!(err.is_connection_error(), "{err:?}");
-    client.sleep(WINDOW).await;
+    client.runtime().sleep(WINDOW).await;
     let measured = window.close(&server);
 
     measured.assert_at_most(
@@ -60,7 +60,7 @@ pub async fn hostile_slow_drip<A: Adapter>() {
     let (data, _) = client.get_data("/x").await.expect("a dripped reply");
     assert_eq!(data.as_ref(), CANNED_DATA);
     // Dripped ping replies (20 bytes: 100 ms) keep the connection through the window.
-    client.sleep(WINDOW).await;
+    client.runtime().sleep(WINDOW).await;
     assert!(
         client
             .exists("/x")
@@ -89,7 +89,7 @@ pub async fn hostile_reconnect_storm<A: Adapter>() {
         .expect_err("no connection lasts long enough for a reply");
     assert!(err.is_connection_error(), "{err:?}");
     let left = WINDOW.saturating_sub(window.start.elapsed());
-    client.sleep(left).await;
+    client.runtime().sleep(left).await;
     let measured = window.close(&server);
 
     // Whether or not a short-lived session resets the backoff, no gap is shorter than the
