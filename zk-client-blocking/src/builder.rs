@@ -106,7 +106,8 @@ impl Builder {
         fn connect_timeout(timeout: Duration);
         /// The ACL of nodes created without one (default: open to everybody).
         fn default_acl(acl: Vec<Acl>);
-        /// Whether `connect` asks the server for its version (default true).
+        /// Whether `connect` asks the server for its version with `srvr`, on a second
+        /// connection (default false: opt-in; see the async builder's method).
         fn probe_server_version(probe: bool);
         /// How many unread events each watch and state receiver keeps.
         fn event_queue_capacity(events: usize);

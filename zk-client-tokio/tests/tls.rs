@@ -97,8 +97,11 @@ async fn a_verified_handshake_with_a_client_certificate_gives_an_x509_identity()
     client.create("/tls-hello", "over TLS").await.unwrap();
     let (data, _) = client.get_data("/tls-hello").await.unwrap();
     assert_eq!(data.as_ref(), b"over TLS");
-    // The version probe and four-letter words use TLS as well.
-    assert!(client.known_server_version().is_some(), "srvr over TLS");
+    // The version probe (on demand: `connect` does not probe by default) and four-letter
+    // words use TLS as well.
+    assert_eq!(client.known_server_version(), None, "connect did not probe");
+    let version = client.server_version().await.expect("srvr over TLS");
+    assert_eq!(client.known_server_version(), Some(version));
     let ruok = client.four_letter_word("ruok").await.unwrap();
     assert_eq!(ruok, "imok");
     client.close().await;

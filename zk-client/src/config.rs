@@ -51,7 +51,7 @@ impl ClientBuilder {
             transport_layer: None,
             default_acl: Acl::open_unsafe(),
             connect_timeout: None,
-            probe_server_version: true,
+            probe_server_version: false,
             event_queue_capacity: Self::DEFAULT_EVENT_QUEUE_CAPACITY,
         }
     }
@@ -150,7 +150,9 @@ impl ClientBuilder {
     }
 
     /// Declares the server version, so that operations it lacks fail without being sent.
-    /// Without it, the version is learned from the `srvr` four-letter word after connecting.
+    /// Without it (and without [`probe_server_version`](ClientBuilder::probe_server_version))
+    /// the client assumes a recent server, and the first `Unimplemented` reply to an opcode
+    /// marks that opcode unsupported for the rest of the client's life.
     pub fn server_version(self, version: ServerVersion) -> Self {
         self.with_config(|c| c.server_version = Some(version))
     }
@@ -196,8 +198,20 @@ impl ClientBuilder {
         self
     }
 
-    /// Whether `connect` asks the server for its version (`srvr`) so that operations it lacks
-    /// fail locally (default true).
+    /// Whether `connect` asks the server for its version (`srvr` four-letter word) so that
+    /// operations it lacks fail locally (default false: opt-in).
+    ///
+    /// The probe opens a second TCP (or TLS) connection to the server beside the session's,
+    /// which a user does not expect from `connect`: it shows in connection limits
+    /// (`maxClientCnxns`), firewalls and server logs, fails where the server does not
+    /// whitelist `srvr` or sits behind a proxy that only passes the client protocol, and a
+    /// version read once can go stale in a rolling upgrade. It is opt-in rather than lazy
+    /// because the version gate is applied when a request is submitted, synchronously, so
+    /// requests keep call order: waiting on a probe there would reorder them. What the probe
+    /// saves is little: with no version known the client assumes a recent server, and an
+    /// opcode the server lacks costs one connection, once. To gate without the probe, declare
+    /// the version ([`server_version`](ClientBuilder::server_version)), or call
+    /// [`Client::server_version`] when it is needed: it asks (and remembers) on demand.
     pub fn probe_server_version(mut self, probe: bool) -> Self {
         self.probe_server_version = probe;
         self

@@ -300,12 +300,24 @@ pub async fn operations_transactions_and_multi_read<A: Adapter>() {
 pub async fn operations_admin<A: Adapter>() {
     let env = Env::new::<A>("admin").await;
     let client = env.client::<A>().await;
+    // `connect` opens no second connection for `srvr` unless asked to: the version is
+    // unknown until asked for, then remembered.
+    assert_eq!(client.known_server_version(), None);
     let version = client.server_version().await.unwrap();
     assert!(
         version >= zk_client::ServerVersion::new(3, 5, 0),
         "{version}"
     );
     assert_eq!(client.known_server_version(), Some(version));
+    // Opted in, `connect` has asked before it returns.
+    let probed = env
+        .builder::<A>()
+        .probe_server_version(true)
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(probed.known_server_version(), Some(version));
+    probed.close().await;
     assert_eq!(client.four_letter_word("ruok").await.unwrap(), "imok");
     assert!(
         client
