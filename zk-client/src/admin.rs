@@ -77,6 +77,17 @@ impl Client {
     /// current connection, on a connection of its own, and returns its reply. The server must
     /// whitelist the word (`4lw.commands.whitelist`; only `srvr` is allowed by default since
     /// 3.5.3).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidArgument`] if `word` is not four ASCII characters.
+    /// - [`Error::ConnectionLoss`] if the client is not connected (there is no server to ask).
+    /// - [`Error::FourLetterWord`] if the exchange failed: refused, broken, or no answer within
+    ///   5 s (the cause's kind is then `TimedOut`); the I/O error is its `source()`. The
+    ///   session is not affected.
+    ///
+    /// A word the server does not whitelist is not an error: the reply says so in words
+    /// (`... is not executed because it is not in the whitelist.`).
     pub async fn four_letter_word(&self, word: &str) -> Result<String, Error> {
         if word.len() != 4 || !word.is_ascii() {
             return Err(Error::InvalidArgument(
@@ -95,10 +106,12 @@ impl Client {
         bytes.copy_from_slice(word.as_bytes());
         let layer = self.shared.transport_layer.clone();
         match crate::four_letter::exchange(runtime, layer, host, bytes, deadline).await {
-            Err(err) if err.kind() == std::io::ErrorKind::TimedOut => Err(Error::OperationTimeout),
             Err(err) => {
                 tracing::debug!(%err, word, "four-letter word failed");
-                Err(Error::ConnectionLoss)
+                Err(Error::FourLetterWord {
+                    word: word.to_owned(),
+                    cause: err.into(),
+                })
             }
             Ok(reply) => Ok(String::from_utf8_lossy(&reply).into_owned()),
         }
@@ -106,6 +119,11 @@ impl Client {
 
     /// Asks the current server for its version (`srvr`) and remembers it, so that operations
     /// the server lacks fail locally with `Unimplemented` instead of costing a connection.
+    ///
+    /// # Errors
+    ///
+    /// As [`four_letter_word`](Client::four_letter_word); `Unimplemented` if the reply names
+    /// no version (the server does not whitelist `srvr`).
     pub async fn probe_server_version(&self) -> Result<ServerVersion, Error> {
         let reply = self.four_letter_word("srvr").await?;
         let version = ServerVersion::find_in(&reply).ok_or(Error::Unimplemented)?;
@@ -114,10 +132,103 @@ impl Client {
     }
 
     /// The server version: the configured or learned one, else asked for with `srvr`.
+    ///
+    /// # Errors
+    ///
+    /// When it has to ask, as [`probe_server_version`](Client::probe_server_version).
     pub async fn server_version(&self) -> Result<ServerVersion, Error> {
         match self.known_server_version() {
             Some(version) => Ok(version),
             None => self.probe_server_version().await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    use zk_proto::{Error, HostPort, Session, SessionConfig};
+
+    use crate::client::Client;
+    use crate::runtime::{BoxFuture, Runtime, Transport};
+
+    /// Every connection is refused (or, with `hang`, never completes while every timer is
+    /// already due); no driver runs, so the test sets the current server by hand.
+    struct Unreachable {
+        hang: bool,
+    }
+
+    impl Runtime for Unreachable {
+        fn resolve(&self, _: &str, port: u16) -> BoxFuture<'static, io::Result<Vec<SocketAddr>>> {
+            Box::pin(std::future::ready(Ok(vec![SocketAddr::from((
+                [127, 0, 0, 1],
+                port,
+            ))])))
+        }
+
+        fn connect_tcp(&self, _: SocketAddr) -> BoxFuture<'static, io::Result<Box<dyn Transport>>> {
+            if self.hang {
+                Box::pin(std::future::pending())
+            } else {
+                Box::pin(std::future::ready(Err(
+                    io::ErrorKind::ConnectionRefused.into()
+                )))
+            }
+        }
+
+        fn sleep_until(&self, _: Instant) -> BoxFuture<'static, ()> {
+            if self.hang {
+                Box::pin(std::future::ready(()))
+            } else {
+                Box::pin(std::future::pending())
+            }
+        }
+
+        fn spawn(&self, _: BoxFuture<'static, ()>) {}
+    }
+
+    fn client(hang: bool) -> Client {
+        let config = SessionConfig::new("127.0.0.1:2181").expect("a valid connect string");
+        let session = Session::new(config, Instant::now()).expect("a session");
+        let client = Client::start(session, Arc::new(Unreachable { hang }), None, Vec::new());
+        client.shared.lock().current_host = Some(HostPort::new("127.0.0.1", 2181));
+        client
+    }
+
+    fn cause_kind(result: Result<String, Error>) -> io::ErrorKind {
+        match result {
+            Err(Error::FourLetterWord { word, cause }) => {
+                assert_eq!(word, "ruok");
+                cause.kind()
+            }
+            other => panic!("expected a four-letter-word error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_refused_four_letter_word_reports_its_io_cause_not_a_server_code() {
+        let result = futures_lite::future::block_on(client(false).four_letter_word("ruok"));
+        let err = result.clone().unwrap_err();
+        assert_eq!(err.code(), None);
+        assert!(std::error::Error::source(&err).is_some());
+        assert_eq!(cause_kind(result), io::ErrorKind::ConnectionRefused);
+    }
+
+    #[test]
+    fn an_unanswered_four_letter_word_times_out_as_an_io_cause() {
+        let result = futures_lite::future::block_on(client(true).four_letter_word("ruok"));
+        assert_eq!(cause_kind(result), io::ErrorKind::TimedOut);
+    }
+
+    #[test]
+    fn without_a_connection_there_is_no_server_to_ask() {
+        let client = client(false);
+        client.shared.lock().current_host = None;
+        let result = futures_lite::future::block_on(client.four_letter_word("ruok"));
+        assert_eq!(result, Err(Error::ConnectionLoss));
     }
 }

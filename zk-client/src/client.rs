@@ -23,6 +23,13 @@ use crate::watch::{OneshotWatch, WatchStream};
 /// Clone it freely: clones share the session. When the last clone is dropped, the session is
 /// closed (its ephemeral nodes go at once). Every operation is an `async fn`; none runs user
 /// code on the I/O task, so a slow consumer never delays pings.
+///
+/// # Errors
+///
+/// Besides the errors each operation names, any operation that waits for a reply may fail with
+/// [`Error::Protocol`] when the reply is inconsistent with its request (another kind of reply,
+/// or without a part the operation always returns): a bug in the server or in this client,
+/// logged, never a server code; as after `ConnectionLoss`, a write's outcome is unknown.
 #[derive(Clone)]
 pub struct Client {
     pub(crate) shared: Arc<Shared>,
@@ -207,7 +214,9 @@ impl Client {
             }
             match (watch, rx) {
                 (Some(id), Some(rx)) => Ok(WatchStream::new(shared, id, rx)),
-                _ => Err(Error::SystemError),
+                _ => Err(crate::pending::incomplete(
+                    "a persistent watch reply without its watch",
+                )),
             }
         })
     }

@@ -90,6 +90,6 @@ pub use zk_proto::auth;
 pub use zk_proto::sasl;
 pub use zk_proto::{
     Acl, AddWatchMode, ClientInfo, CreateMode, Error, EventType, ExpiryPolicy, HostPort, Id,
-    MultiResult, NodeEvent, Perms, ReadOp, ReadResult, Request, Response, ServerVersion, SessionId,
-    SessionState, Stat, StateChange, WatchEvent, WatchId, WatchKind, WatcherType,
+    IoCause, MultiResult, NodeEvent, Perms, ReadOp, ReadResult, Request, Response, ServerVersion,
+    SessionId, SessionState, Stat, StateChange, WatchEvent, WatchId, WatchKind, WatcherType,
 };

@@ -134,7 +134,8 @@ impl Transaction {
     /// A [`TransactionError`] saying which operation failed and why (`NoNode`, `NodeExists`,
     /// `BadVersion`, `NotEmpty`, `NoAuth`, ...), with every operation's result; nothing was
     /// applied. Or a connection error (`failed_op` is `None`): after `ConnectionLoss` the
-    /// outcome is unknown, as for any write.
+    /// outcome is unknown, as for any write; the same for [`Error::Protocol`], a reply that
+    /// is not a multi's.
     pub fn commit(self) -> Pending<Vec<MultiResult>, TransactionError> {
         Pending::reply(
             self.client.send(Request::Multi(self.ops)),
@@ -147,8 +148,8 @@ impl Transaction {
                         results,
                     }),
                 },
-                Ok(_) => Err(TransactionError {
-                    error: Error::MarshallingError,
+                Ok(other) => Err(TransactionError {
+                    error: unexpected(other),
                     failed_op: None,
                     results: Vec::new(),
                 }),

@@ -6,7 +6,7 @@ use zk_proto::{
 };
 
 use crate::client::{Client, Sent};
-use crate::pending::{Pending, unexpected};
+use crate::pending::{Pending, incomplete, unexpected};
 use crate::runtime::BoxFuture;
 use crate::watch::{OneshotWatch, WatchStream};
 
@@ -121,7 +121,9 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// As [`create_with`](Client::create_with); `Unimplemented` before 3.5.
+    /// As [`create_with`](Client::create_with); `Unimplemented` before 3.5;
+    /// [`Error::Protocol`] if the reply lacks the Stat (the server answered create2 as a plain
+    /// create).
     pub fn create_with_stat(
         &self,
         path: &str,
@@ -138,7 +140,10 @@ impl Client {
             }),
             Created::Steps(steps) => Pending::steps(async move {
                 let (path, stat) = steps.await?;
-                Ok((path, stat.ok_or(Error::MarshallingError)?))
+                Ok((
+                    path,
+                    stat.ok_or_else(|| incomplete("a create2 reply without its Stat"))?,
+                ))
             }),
         }
     }
@@ -543,7 +548,8 @@ impl Client {
     /// # Errors
     ///
     /// `NoAuth`; an invalid path; `Unimplemented` before 3.6; `InvalidArgument` for both kinds
-    /// on one path before 3.9; connection errors.
+    /// on one path before 3.9; connection errors; [`Error::Protocol`] if the reply came without
+    /// the watch it was to register.
     pub fn add_watch(&self, path: &str, mode: AddWatchMode) -> Pending<WatchStream> {
         self.send_persistent(Request::AddWatch {
             path: path.to_owned(),

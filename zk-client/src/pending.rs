@@ -80,8 +80,31 @@ impl<T, E> fmt::Debug for Pending<T, E> {
 }
 
 /// A reply that does not match its request: the session routes replies by xid and decodes them
-/// by the request's opcode, so this is an internal inconsistency, logged and reported.
+/// by the request's opcode, so this is an internal inconsistency, logged and reported as
+/// [`Error::Protocol`] (never as a server code).
 pub(crate) fn unexpected(response: Response) -> Error {
     tracing::error!(?response, "reply does not match its request");
-    Error::MarshallingError
+    Error::Protocol {
+        reason: "a reply of another kind than its request",
+    }
+}
+
+/// A reply without a part its operation always returns (`what`): reported as
+/// [`Error::Protocol`], like [`unexpected`].
+pub(crate) fn incomplete(what: &'static str) -> Error {
+    tracing::error!(what, "reply lacks a part its request always gets");
+    Error::Protocol { reason: what }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_that_does_not_fit_its_request_is_a_protocol_error_not_a_server_code() {
+        for err in [unexpected(Response::Done), incomplete("a part")] {
+            assert!(matches!(err, Error::Protocol { .. }), "{err:?}");
+            assert_eq!(err.code(), None);
+        }
+    }
 }

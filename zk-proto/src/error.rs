@@ -1,11 +1,18 @@
 //! The error type: every ZooKeeper error code (`docs/protocol.md#error-codes`) plus client-side
 //! failures.
 
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::io;
+use std::sync::Arc;
+
 /// Why a request failed.
 ///
 /// Server error codes map to named variants; a code this crate does not know becomes
 /// [`Error::Unknown`], which is an ordinary request failure and never ends the session.
-/// The remaining variants are produced on the client before anything is sent.
+/// The remaining variants are client-side conditions, never a server's code: most are found
+/// before anything is sent; [`Protocol`](Error::Protocol) and
+/// [`FourLetterWord`](Error::FourLetterWord) after.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -153,6 +160,89 @@ pub enum Error {
         /// The server of the last attempt and what went wrong with it.
         last_attempt: String,
     },
+    /// A reply inconsistent with its request: a reply of another kind than the request's, or
+    /// without a part the operation always returns (the `Stat` of a create2, the watch of an
+    /// addWatch). A bug in the server or in this client, never a server code; it is logged
+    /// where it is found. As after [`ConnectionLoss`](Error::ConnectionLoss), a write's
+    /// outcome is unknown.
+    #[error("protocol error: {reason}")]
+    Protocol {
+        /// What was inconsistent.
+        reason: &'static str,
+    },
+    /// A four-letter word (`srvr`, `ruok`, ...) could not be exchanged on its own connection:
+    /// the connection was refused or broke, or the server did not answer in time (the cause's
+    /// [`kind`](IoCause::kind) is then `TimedOut`). The session is not affected. The I/O error
+    /// is the [`source`](std::error::Error::source).
+    #[error("four-letter word {word:?} failed")]
+    FourLetterWord {
+        /// The word that was sent.
+        word: String,
+        /// The I/O error.
+        #[source]
+        cause: IoCause,
+    },
+}
+
+/// An I/O error kept as the cause of an [`Error`].
+///
+/// `Error` is `Clone`, `Eq` and `Hash` (errors are compared in tests and kept in sets), which
+/// `std::io::Error` is not, so the error is shared behind an `Arc` rather than flattened into a
+/// kind and a message: the original stays reachable ([`IoCause::get`], with its OS error
+/// code), and `Display` and `source()` pass through to it. Two causes are equal when their
+/// kinds and messages are.
+#[derive(Debug, Clone)]
+pub struct IoCause(Arc<io::Error>);
+
+impl IoCause {
+    /// Keeps `error`.
+    pub fn new(error: io::Error) -> IoCause {
+        IoCause(Arc::new(error))
+    }
+
+    /// The I/O error.
+    pub fn get(&self) -> &io::Error {
+        &self.0
+    }
+
+    /// Its kind (`TimedOut` when the server did not answer in time).
+    pub fn kind(&self) -> io::ErrorKind {
+        self.0.kind()
+    }
+}
+
+impl From<io::Error> for IoCause {
+    fn from(error: io::Error) -> IoCause {
+        IoCause::new(error)
+    }
+}
+
+impl fmt::Display for IoCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for IoCause {
+    /// Transparent: the I/O error's own source, since `Display` already shows the I/O error.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for IoCause {
+    fn eq(&self, other: &IoCause) -> bool {
+        self.kind() == other.kind() && self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for IoCause {}
+
+impl Hash for IoCause {
+    /// The kind only: equal causes have equal kinds, so this agrees with `==`.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.kind().hash(state);
+    }
 }
 
 impl Error {
@@ -202,7 +292,8 @@ impl Error {
     /// The wire error code, or `None` for errors that exist only on the client
     /// ([`InvalidPath`](Error::InvalidPath), [`RequestTooLarge`](Error::RequestTooLarge),
     /// [`InvalidArgument`](Error::InvalidArgument), [`Closed`](Error::Closed),
-    /// [`ConnectFailed`](Error::ConnectFailed)).
+    /// [`ConnectFailed`](Error::ConnectFailed), [`Protocol`](Error::Protocol),
+    /// [`FourLetterWord`](Error::FourLetterWord)).
     pub fn code(&self) -> Option<i32> {
         Some(match self {
             Error::SystemError => -1,
@@ -245,7 +336,9 @@ impl Error {
             | Error::RequestTooLarge { .. }
             | Error::InvalidArgument(_)
             | Error::Closed
-            | Error::ConnectFailed { .. } => return None,
+            | Error::ConnectFailed { .. }
+            | Error::Protocol { .. }
+            | Error::FourLetterWord { .. } => return None,
         })
     }
 
@@ -271,6 +364,41 @@ mod tests {
                 Some(err) => assert_eq!(err.code(), Some(code), "{err:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_four_letter_word_error_carries_its_io_cause() {
+        use std::error::Error as _;
+        let timeout = || std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer");
+        let err = Error::FourLetterWord {
+            word: "srvr".to_owned(),
+            cause: timeout().into(),
+        };
+        let source = err.source().expect("the I/O error is the source");
+        assert_eq!(source.to_string(), "no answer");
+        let Error::FourLetterWord { cause, .. } = &err else {
+            unreachable!()
+        };
+        assert_eq!(cause.kind(), std::io::ErrorKind::TimedOut);
+        assert_eq!(cause.get().to_string(), "no answer");
+        // Clone, Eq and Hash still hold: equal kinds and messages compare equal.
+        let again = Error::FourLetterWord {
+            word: "srvr".to_owned(),
+            cause: timeout().into(),
+        };
+        assert_eq!(err.clone(), again);
+        let refused = Error::FourLetterWord {
+            word: "srvr".to_owned(),
+            cause: std::io::Error::from(std::io::ErrorKind::ConnectionRefused).into(),
+        };
+        assert_ne!(err, refused);
+        let set: std::collections::HashSet<Error> = [err, again, refused].into_iter().collect();
+        assert_eq!(set.len(), 2);
+        assert_eq!(
+            Error::Protocol { reason: "r" }.code(),
+            None,
+            "client-side errors have no wire code"
+        );
     }
 
     #[test]

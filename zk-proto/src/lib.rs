@@ -174,7 +174,7 @@ mod watch;
 mod wire;
 
 pub use connect_string::{ConnectString, DEFAULT_PORT, HostPort};
-pub use error::Error;
+pub use error::{Error, IoCause};
 pub use opcode::OpCode;
 pub use records::{Acl, ClientInfo, Id, Perms, Stat};
 pub use request::{AddWatchMode, CreateMode, MultiOp, ReadOp, Request, WatcherType};
