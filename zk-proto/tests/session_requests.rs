@@ -342,6 +342,55 @@ fn a_failed_multi_reports_every_result_as_the_server_encodes_it() {
 }
 
 #[test]
+fn a_multi_read_error_result_without_an_error_is_a_protocol_error_not_a_server_code() {
+    let mut s = Script::connected(config("h:1"));
+    let id = s
+        .session
+        .submit(
+            Request::MultiRead(vec![
+                zk_proto::ReadOp::GetData { path: "/a".into() },
+                zk_proto::ReadOp::GetData { path: "/b".into() },
+            ]),
+            s.now,
+        )
+        .unwrap();
+    let sent = s.sent();
+    // An error result with code 0 (no server sends it), then a real one.
+    s.reply(sent[0].xid, 9, 0, |b| {
+        for err in [0, -101] {
+            MultiHeader {
+                op: -1,
+                done: false,
+                err,
+            }
+            .encode(b);
+            ErrorResponse { err }.encode(b);
+        }
+        MultiHeader {
+            op: -1,
+            done: true,
+            err: -1,
+        }
+        .encode(b);
+    });
+    let done = complete(&s.take_events());
+    assert_eq!(done[0].0, id.get());
+    let Ok(Response::MultiRead(results)) = &done[0].1 else {
+        panic!("{done:?}")
+    };
+    assert!(
+        matches!(
+            &results[..],
+            [
+                zk_proto::ReadResult::Error(Error::Protocol { .. }),
+                zk_proto::ReadResult::Error(Error::NoNode)
+            ]
+        ),
+        "{results:?}"
+    );
+}
+
+#[test]
 fn an_empty_multi_completes_without_a_round_trip() {
     let mut s = Script::connected(config("h:1"));
     let id = s.session.submit(Request::Multi(vec![]), s.now).unwrap();

@@ -168,8 +168,12 @@ fn decode_multi_read(body: &mut Reader) -> Result<Vec<ReadResult>, DecodeError> 
                 }
             }
             8 => ReadResult::Children(GetChildrenResponse::decode(body)?.children),
+            // An error result saying "no error" is the server contradicting itself: reported
+            // as such for this read, not as a server code it never sent.
             -1 => ReadResult::Error(
-                Error::from_code(ErrorResponse::decode(body)?.err).unwrap_or(Error::SystemError),
+                Error::from_code(ErrorResponse::decode(body)?.err).unwrap_or(Error::Protocol {
+                    reason: "a multiRead error result with code 0",
+                }),
             ),
             other => {
                 return Err(DecodeError::InvalidValue {
