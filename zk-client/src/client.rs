@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use zk_proto::{
     Acl, Error, Request, RequestId, Response, ServerVersion, Session, SessionId, SessionState,
-    WatchId,
+    WatchEvent, WatchId,
 };
 
 use crate::driver::Driver;
+use crate::event_queue::Receiver;
 use crate::pending::Pending;
 use crate::runtime::{Runtime, TransportLayer};
 use crate::runtime_handle::RuntimeHandle;
@@ -160,23 +161,21 @@ impl Client {
         )
     }
 
-    /// Submits a request that leaves a one-shot watch; the future yields the reply and the
-    /// watch, if the server set one.
-    pub(crate) fn send_watched(
+    /// Submits a request that asks for a watcher of `wanted`'s kind. The future yields the
+    /// reply and, if the server set the watch, its id and event queue. Until the caller holds
+    /// them, a claim removes the watcher if the future is dropped.
+    fn send_watching(
         &self,
         request: Request,
-    ) -> impl Future<Output = Result<(Response, Option<OneshotWatch>), Error>> + Send + use<> {
-        let submitted = self.shared.submit(
-            request,
-            self.deadline(),
-            WatchWanted::OneShot,
-            self.bound_session,
-        );
-        let shared = self.shared.clone();
+        wanted: WatchWanted,
+    ) -> impl Future<Output = Result<(Response, Option<SetWatch>), Error>> + Send + use<> {
+        let submitted = self
+            .shared
+            .submit(request, self.deadline(), wanted, self.bound_session);
         let claim = submitted
             .as_ref()
             .ok()
-            .map(|submitted| WatchClaim::new(&shared, submitted.id));
+            .map(|submitted| WatchClaim::new(&self.shared, submitted.id));
         async move {
             let submitted = submitted?;
             let rx = submitted.watch;
@@ -184,37 +183,33 @@ impl Client {
             if let Some(claim) = claim {
                 claim.disarm();
             }
-            let watch = match (watch, rx) {
-                (Some(id), Some(rx)) => Some(OneshotWatch::new(shared, id, rx)),
-                _ => None,
-            };
+            Ok((response, watch.zip(rx)))
+        }
+    }
+
+    /// Submits a request that leaves a one-shot watch; the future yields the reply and the
+    /// watch, if the server set one.
+    pub(crate) fn send_watched(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = Result<(Response, Option<OneshotWatch>), Error>> + Send + use<> {
+        let reply = self.send_watching(request, WatchWanted::OneShot);
+        let shared = self.shared.clone();
+        async move {
+            let (response, watch) = reply.await?;
+            let watch = watch.map(|(id, rx)| OneshotWatch::new(shared, id, rx));
             Ok((response, watch))
         }
     }
 
     /// Submits a request that leaves a persistent watch.
     pub(crate) fn send_persistent(&self, request: Request) -> Pending<WatchStream> {
-        let submitted = self.shared.submit(
-            request,
-            self.deadline(),
-            WatchWanted::Persistent,
-            self.bound_session,
-        );
+        let reply = self.send_watching(request, WatchWanted::Persistent);
         let shared = self.shared.clone();
-        let claim = submitted
-            .as_ref()
-            .ok()
-            .map(|submitted| WatchClaim::new(&shared, submitted.id));
         Pending::steps(async move {
-            let submitted = submitted?;
-            let rx = submitted.watch;
-            let (_, watch) = wait(submitted.reply).await?;
-            if let Some(claim) = claim {
-                claim.disarm();
-            }
-            match (watch, rx) {
-                (Some(id), Some(rx)) => Ok(WatchStream::new(shared, id, rx)),
-                _ => Err(crate::pending::incomplete(
+            match reply.await? {
+                (_, Some((id, rx))) => Ok(WatchStream::new(shared, id, rx)),
+                (_, None) => Err(crate::pending::incomplete(
                     "a persistent watch reply without its watch",
                 )),
             }
@@ -349,6 +344,9 @@ impl Client {
         }
     }
 }
+
+/// A watch the server set: its id and the queue its events arrive on.
+type SetWatch = (WatchId, Receiver<WatchEvent>);
 
 /// The watcher a watched read asked for, until the caller holds its handle: if the read's
 /// future is dropped after the reply arrived but before the caller saw it, nothing else would
