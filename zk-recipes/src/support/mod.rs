@@ -1,6 +1,6 @@
 //! What the recipes share, one concern per module. Everything is written against the
-//! [`Client`](zk_client::Client)'s own hooks (`spawn`, `sleep`, `timeout`), so the recipes run
-//! on whichever runtime the client was built for.
+//! [`Client`](zk_client::Client) and its runtime handle (`Client::runtime()`: spawn, sleep,
+//! timeout), so the recipes run on whichever runtime the client was built for.
 //!
 //! - [`retry`]: which failures a recipe step outlives (the transient rule, and what a session
 //!   expiry means for a step), the one backoff with jitter, and the retry loops.
