@@ -10,6 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== cargo publish --dry-run (every publishable crate, in dependency order)"
+# Cargo verifies each package against the others through a local overlay registry, and unpacks
+# those packages under CARGO_HOME's registry/src/-<hash>/ like any downloaded crate, where it
+# keeps them: a later run with changed sources but the same version would build the stale copy.
+# Only our own crates are there; remove them first.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/zk-*
 cargo publish --dry-run --workspace --locked
 
 echo "== docs as docs.rs builds them"
