@@ -32,9 +32,8 @@ use crate::support::within;
 /// let gate = Barrier::new(&client, "/app/gate");
 /// gate.create().await?;
 /// // ... elsewhere, workers wait:
-/// if gate.wait(Some(Duration::from_secs(30))).await? {
-///     println!("the gate opened");
-/// }
+/// gate.wait(Some(Duration::from_secs(30))).await?; // RecipeError::Timeout if still up
+/// println!("the gate opened");
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -104,14 +103,15 @@ impl Barrier {
         }
     }
 
-    /// Waits until the barrier is down, for at most `timeout` (forever with `None`): `true`
-    /// once it is down (at once if it is not up), `false` if time ran out.
+    /// Waits until the barrier is down, for at most `timeout` (forever with `None`); returns at
+    /// once if it is not up.
     ///
     /// # Errors
     ///
-    /// `RecipeError::Zk` once the client has stopped (`Closed`, `AuthFailed`). Running out of time
-    /// is `Ok(false)`.
-    pub async fn wait(&self, timeout: Option<Duration>) -> Result<bool> {
+    /// [`RecipeError::Timeout`] if it is still up when time runs out (as every recipe that
+    /// waits reports it; kazoo returns `False`); `RecipeError::Zk` once the client has stopped
+    /// (`Closed`, `AuthFailed`).
+    pub async fn wait(&self, timeout: Option<Duration>) -> Result<()> {
         let cleared = within(&self.client, timeout, async {
             loop {
                 let (stat, watch) = retry(&self.client, || async {
@@ -130,9 +130,8 @@ impl Barrier {
         })
         .await;
         match cleared {
-            None => Ok(false),
-            Some(Ok(())) => Ok(true),
-            Some(Err(error)) => Err(error),
+            None => Err(RecipeError::Timeout),
+            Some(result) => result,
         }
     }
 }

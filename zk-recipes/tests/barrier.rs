@@ -33,14 +33,15 @@ async fn barrier_holds_until_removed() {
     let connect = support::chroot("barrier").await;
     let client = support::client(&connect).await;
     let barrier = Barrier::new(&client, "/gate");
-    assert!(
-        barrier.wait(Some(WAIT)).await.unwrap(),
-        "not up: passes at once"
-    );
+    barrier
+        .wait(Some(WAIT))
+        .await
+        .expect("not up: passes at once");
     barrier.create().await.unwrap();
     barrier.create().await.unwrap();
-    assert!(
-        !barrier.wait(Some(Duration::from_millis(50))).await.unwrap(),
+    assert_eq!(
+        barrier.wait(Some(Duration::from_millis(50))).await,
+        Err(RecipeError::Timeout),
         "up: times out"
     );
     until_unwatched(&client, "/gate").await;
@@ -51,7 +52,7 @@ async fn barrier_holds_until_removed() {
     };
     client.set_data("/gate", "still up", None).await.unwrap();
     assert!(barrier.remove().await.unwrap());
-    assert!(within(WAIT, "the waiter", waiter).await.unwrap().unwrap());
+    within(WAIT, "the waiter", waiter).await.unwrap().unwrap();
     assert!(!barrier.remove().await.unwrap(), "already down");
     client.close().await;
 }

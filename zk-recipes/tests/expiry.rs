@@ -23,7 +23,7 @@ async fn a_lock_and_a_queue_react_alike_to_an_expiry() {
     let mut queue = LockingQueue::new(&a, "/q");
     queue.put("job").await.unwrap();
     let job = queue.get(Some(WAIT)).await.unwrap();
-    assert_eq!(job.as_deref(), Some(&b"job"[..]));
+    assert_eq!(&job[..], b"job");
     assert!(!guard.is_lost());
     assert!(queue.holds_lock().await.unwrap());
 
@@ -58,7 +58,7 @@ async fn a_lock_and_a_queue_react_alike_to_an_expiry() {
     assert_eq!(Some(again.session()), a.session_id());
     assert!(again.fencing_token() > old_token);
     let job = queue.get(Some(WAIT)).await.unwrap();
-    assert_eq!(job.as_deref(), Some(&b"job"[..]));
+    assert_eq!(&job[..], b"job");
     assert!(queue.holds_lock().await.unwrap());
     assert!(queue.consume().await.unwrap());
     again.release().await.unwrap();

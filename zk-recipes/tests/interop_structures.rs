@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use support::kazoo::{self, Kazoo};
 use support::within;
-use zk_recipes::{Barrier, Counter, DoubleBarrier, LockingQueue, Party, Queue, ShallowParty};
+use zk_recipes::{
+    Barrier, Counter, DoubleBarrier, LockingQueue, Party, Queue, RecipeError, ShallowParty,
+};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -125,10 +127,7 @@ async fn locking_queue_shared_with_kazoo() {
         .unwrap();
     assert_eq!(owner.as_ref(), kazoo_id.as_bytes());
     // Rust skips it.
-    assert_eq!(
-        queue.get(Some(WAIT)).await.unwrap().unwrap().as_ref(),
-        b"r1"
-    );
+    assert_eq!(queue.get(Some(WAIT)).await.unwrap().as_ref(), b"r1");
     kazoo.say("go");
     assert_eq!(hear(&mut kazoo), "True", "kazoo holds its lock");
     assert_eq!(hear(&mut kazoo), "True", "kazoo consumed");
@@ -137,20 +136,14 @@ async fn locking_queue_shared_with_kazoo() {
     assert!(queue.holds_lock().await.unwrap());
     assert!(queue.consume().await.unwrap());
     // What kazoo released, Rust takes and releases; kazoo then takes it and consumes.
-    assert_eq!(
-        queue.get(Some(WAIT)).await.unwrap().unwrap().as_ref(),
-        b"r2"
-    );
+    assert_eq!(queue.get(Some(WAIT)).await.unwrap().as_ref(), b"r2");
     assert!(queue.release().await.unwrap());
     kazoo.say("go");
     assert_eq!(hear(&mut kazoo), "r2");
     assert_eq!(hear(&mut kazoo), "True");
     assert_eq!(hear(&mut kazoo), "1", "r3 is left");
     finish(kazoo);
-    assert_eq!(
-        queue.get(Some(WAIT)).await.unwrap().unwrap().as_ref(),
-        b"r3"
-    );
+    assert_eq!(queue.get(Some(WAIT)).await.unwrap().as_ref(), b"r3");
     assert!(queue.consume().await.unwrap());
     assert!(queue.is_empty().await.unwrap());
     client.close().await;
@@ -281,13 +274,16 @@ async fn barriers_across_languages() {
     // kazoo's barrier holds Rust until kazoo removes it.
     assert_eq!(hear(&mut kazoo), "up");
     let gate = Barrier::new(&client, "/gate");
-    assert!(!gate.wait(Some(Duration::from_millis(50))).await.unwrap());
+    assert_eq!(
+        gate.wait(Some(Duration::from_millis(50))).await,
+        Err(RecipeError::Timeout)
+    );
     let waiting = tokio::spawn(async move { gate.wait(Some(WAIT)).await });
     let rust_gate = Barrier::new(&client, "/rust-gate");
     rust_gate.create().await.unwrap();
     kazoo.say("remove it");
     assert_eq!(hear(&mut kazoo), "True");
-    assert!(within(WAIT, "the barrier", waiting).await.unwrap().unwrap());
+    within(WAIT, "the barrier", waiting).await.unwrap().unwrap();
 
     // Rust's barrier holds kazoo until Rust removes it, once kazoo waits on it (its watch
     // shows on the server).

@@ -128,7 +128,7 @@ async fn locking_queue_locks_consumes_and_releases_as_kazoo_does() {
     assert!(!queue.holds_lock().await.unwrap(), "nothing taken yet");
 
     // Priority first: "two" is locked with an ephemeral node holding our id.
-    let got = queue.get(Some(WAIT)).await.unwrap().unwrap();
+    let got = queue.get(Some(WAIT)).await.unwrap();
     assert_eq!(got.as_ref(), b"two");
     assert_eq!(queue.processing(), Some("entry-050-0000000001"));
     let (owner, stat) = client
@@ -139,16 +139,10 @@ async fn locking_queue_locks_consumes_and_releases_as_kazoo_does() {
     assert_eq!(stat.ephemeral_owner, client.session_id().unwrap().get());
     assert!(queue.holds_lock().await.unwrap());
     // The same entry again until consumed or released.
-    assert_eq!(
-        queue.get(Some(WAIT)).await.unwrap().unwrap().as_ref(),
-        b"two"
-    );
+    assert_eq!(queue.get(Some(WAIT)).await.unwrap().as_ref(), b"two");
 
     // The other consumer skips the locked entry.
-    assert_eq!(
-        other.get(Some(WAIT)).await.unwrap().unwrap().as_ref(),
-        b"three"
-    );
+    assert_eq!(other.get(Some(WAIT)).await.unwrap().as_ref(), b"three");
     assert_eq!(queue.len().await.unwrap(), 3, "locked entries still count");
     assert!(other.release().await.unwrap());
     assert!(!other.release().await.unwrap(), "nothing left to release");
@@ -161,15 +155,9 @@ async fn locking_queue_locks_consumes_and_releases_as_kazoo_does() {
         "entry and lock went together"
     );
     // "three" is free again, then "one".
-    assert_eq!(
-        queue.get(Some(WAIT)).await.unwrap().unwrap().as_ref(),
-        b"three"
-    );
+    assert_eq!(queue.get(Some(WAIT)).await.unwrap().as_ref(), b"three");
     assert!(queue.consume().await.unwrap());
-    assert_eq!(
-        other.get(Some(WAIT)).await.unwrap().unwrap().as_ref(),
-        b"one"
-    );
+    assert_eq!(other.get(Some(WAIT)).await.unwrap().as_ref(), b"one");
     // A lock lost behind our back (deleted by hand here) is not consumed.
     client
         .delete("/lq/taken/entry-100-0000000000", None)
@@ -195,7 +183,7 @@ async fn locking_queue_get_waits_for_an_entry() {
     let producer = LockingQueue::new(&client, "/lq");
     producer.put("late").await.unwrap();
     let (got, mut consumer) = within(WAIT, "the waiting consumer", waiting).await.unwrap();
-    assert_eq!(got.unwrap().unwrap().as_ref(), b"late");
+    assert_eq!(got.unwrap().as_ref(), b"late");
     assert!(consumer.consume().await.unwrap());
     client.close().await;
 }
@@ -208,8 +196,8 @@ async fn locking_queue_timeouts_and_cancels_leave_no_watches() {
     let mut queue = LockingQueue::new(&client, "/lq");
     for _ in 0..30 {
         assert_eq!(
-            queue.get(Some(Duration::from_millis(10))).await.unwrap(),
-            None
+            queue.get(Some(Duration::from_millis(10))).await,
+            Err(RecipeError::Timeout)
         );
     }
     // A get cancelled by dropping its future (aborting its task).
@@ -244,7 +232,7 @@ async fn locking_queue_timeouts_and_cancels_leave_no_watches() {
     }
     // Nothing was locked either.
     queue.put("x").await.unwrap();
-    assert_eq!(queue.get(Some(WAIT)).await.unwrap().unwrap().as_ref(), b"x");
+    assert_eq!(queue.get(Some(WAIT)).await.unwrap().as_ref(), b"x");
     client.close().await;
 }
 
@@ -272,7 +260,12 @@ async fn locking_queue_consumers_survive_a_connection_loss() {
         let consumed = consumed.clone();
         tasks.push(tokio::spawn(async move {
             let mut queue = LockingQueue::new(&client, "/lq");
-            while let Some(value) = queue.get(Some(Duration::from_secs(1))).await.unwrap() {
+            loop {
+                let value = match queue.get(Some(Duration::from_secs(1))).await {
+                    Ok(value) => value,
+                    Err(RecipeError::Timeout) => break,
+                    Err(other) => panic!("get failed: {other}"),
+                };
                 let item: u32 = std::str::from_utf8(&value).unwrap().parse().unwrap();
                 if queue.consume().await.unwrap() {
                     *consumed.lock().unwrap().entry(item).or_default() += 1;

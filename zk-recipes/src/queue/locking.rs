@@ -12,7 +12,7 @@ use zk_client::{
     Client, CreateMode, CreateOptions, Error, MultiResult, OneshotWatch, RetryPolicy, SessionId,
 };
 
-use crate::error::Result;
+use crate::error::{RecipeError, Result};
 use crate::naming::kazoo_uuid;
 use crate::sequence::SequenceOrder;
 use crate::support::detach::{
@@ -43,11 +43,16 @@ use super::{DEFAULT_PRIORITY, create_entry, entry_prefix, name_of, order_entries
 /// ```no_run
 /// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
 /// use std::time::Duration;
-/// use zk_recipes::LockingQueue;
+/// use zk_recipes::{LockingQueue, RecipeError};
 ///
 /// let mut tasks = LockingQueue::new(&client, "/app/tasks");
 /// tasks.put_all(["a", "b", "c"], 100).await?; // one transaction
-/// while let Some(task) = tasks.get(Some(Duration::from_secs(1))).await? {
+/// loop {
+///     let task = match tasks.get(Some(Duration::from_secs(1))).await {
+///         Ok(task) => task,
+///         Err(RecipeError::Timeout) => break, // nothing came within a second
+///         Err(other) => return Err(other),
+///     };
 ///     println!("processing {task:?}");
 ///     tasks.consume().await?;
 /// }
@@ -192,16 +197,17 @@ impl LockingQueue {
     }
 
     /// Locks and returns the first entry nobody holds, waiting for one for at most `timeout`
-    /// (forever with `None`); `None` if time ran out. If an entry got earlier was neither
-    /// consumed nor released, returns it again.
+    /// (forever with `None`). If an entry got earlier was neither consumed nor released,
+    /// returns it again.
     ///
     /// # Errors
     ///
-    /// `RecipeError::Zk` if a step fails for a reason no wait for the connection cures (`Closed`,
-    /// `AuthFailed`, `NoAuth`). Running out of time is `Ok(None)`.
-    pub async fn get(&mut self, timeout: Option<Duration>) -> Result<Option<Bytes>> {
+    /// [`RecipeError::Timeout`] if no entry could be had in time (as every recipe that waits
+    /// reports it; kazoo returns `None`); `RecipeError::Zk` if a step fails for a reason no
+    /// wait for the connection cures (`Closed`, `AuthFailed`, `NoAuth`).
+    pub async fn get(&mut self, timeout: Option<Duration>) -> Result<Bytes> {
         if let Some(taken) = &self.processing {
-            return Ok(Some(taken.value.clone()));
+            return Ok(taken.value.clone());
         }
         let taken = within(&self.client, timeout, async {
             self.ensure().await?;
@@ -209,11 +215,11 @@ impl LockingQueue {
         })
         .await;
         match taken {
-            None => Ok(None),
+            None => Err(RecipeError::Timeout),
             Some(Ok(taken)) => {
                 let value = taken.value.clone();
                 self.processing = Some(taken);
-                Ok(Some(value))
+                Ok(value)
             }
             Some(Err(error)) => Err(error),
         }
