@@ -10,12 +10,13 @@ use zk_proto::{
     WatchEvent, WatchId,
 };
 
+use crate::completion::Reply;
 use crate::driver::Driver;
 use crate::event_queue::Receiver;
-use crate::pending::Pending;
+use crate::pending::{Pending, Sent};
 use crate::runtime::{Runtime, TransportLayer};
 use crate::runtime_handle::RuntimeHandle;
-use crate::shared::{Reply, Shared, WatchWanted};
+use crate::shared::{Shared, WatchWanted};
 use crate::state::StateStream;
 use crate::watch::{OneshotWatch, WatchStream};
 
@@ -376,25 +377,6 @@ impl Drop for WatchClaim {
     fn drop(&mut self) {
         if self.armed {
             self.shared.drop_watch(self.watch);
-        }
-    }
-}
-
-/// The outcome of a request submitted by [`Client::send`].
-pub(crate) struct Sent(Result<crate::completion::ReplyFuture, Option<Error>>);
-
-impl std::future::Future for Sent {
-    type Output = Result<Response, Error>;
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        match &mut self.0 {
-            Ok(reply) => std::pin::Pin::new(reply)
-                .poll(cx)
-                .map(|reply| reply.map(|(response, _)| response)),
-            Err(err) => std::task::Poll::Ready(Err(err.take().unwrap_or(Error::Closed))),
         }
     }
 }

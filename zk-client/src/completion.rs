@@ -12,9 +12,10 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use zk_proto::{Error, RequestId};
+use zk_proto::{Error, RequestId, Response, WatchId};
 
-use crate::shared::Reply;
+/// A request's outcome, with the watcher it registered.
+pub(crate) type Reply = Result<(Response, Option<WatchId>), Error>;
 
 #[derive(Default)]
 struct Inner {

@@ -5,8 +5,8 @@ use zk_proto::{
     Acl, AddWatchMode, ClientInfo, CreateMode, Error, Request, Response, Stat, WatcherType,
 };
 
-use crate::client::{Client, Sent};
-use crate::pending::{Pending, incomplete, unexpected};
+use crate::client::Client;
+use crate::pending::{Pending, Sent, incomplete, unexpected};
 use crate::runtime::BoxFuture;
 use crate::watch::{OneshotWatch, WatchStream};
 

@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 
 use zk_proto::{Error, Response};
 
-use crate::client::Sent;
+use crate::completion::ReplyFuture;
 use crate::runtime::BoxFuture;
 
 /// An operation that has been submitted: awaiting it waits for the server's reply.
@@ -76,6 +76,26 @@ impl<T, E> fmt::Debug for Pending<T, E> {
         f.debug_struct("Pending")
             .field("waiting_for", &kind)
             .finish()
+    }
+}
+
+/// The outcome of a request submitted by `Client::send`: its reply slot, or the error that
+/// kept it from being submitted.
+pub(crate) struct Sent(pub(crate) Result<ReplyFuture, Option<Error>>);
+
+impl std::future::Future for Sent {
+    type Output = Result<Response, Error>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        match &mut self.0 {
+            Ok(reply) => std::pin::Pin::new(reply)
+                .poll(cx)
+                .map(|reply| reply.map(|(response, _)| response)),
+            Err(err) => std::task::Poll::Ready(Err(err.take().unwrap_or(Error::Closed))),
+        }
     }
 }
 

@@ -11,16 +11,13 @@ use std::task::Waker;
 use std::time::Instant;
 
 use zk_proto::{
-    Acl, AttemptFailure, ConnId, Error, HostPort, Output, Request, RequestId, Response,
-    ServerVersion, Session, SessionId, StateChange, WatchEvent, WatchId,
+    Acl, AttemptFailure, ConnId, Error, HostPort, Output, Request, RequestId, ServerVersion,
+    Session, SessionId, StateChange, WatchEvent, WatchId,
 };
 
 use crate::completion::{Completions, ReplyFuture};
 use crate::event_queue::{self, DEFAULT_CAPACITY, MIN_CAPACITY};
 use crate::runtime::{Runtime, TransportLayer};
-
-/// A request's outcome, with the watcher it registered.
-pub(crate) type Reply = Result<(Response, Option<WatchId>), Error>;
 
 /// Wakes the driver when a handle queued work for it.
 ///
