@@ -151,10 +151,10 @@ pub enum Error {
     /// The client was closed; nothing was sent.
     #[error("client closed")]
     Closed,
-    /// No session was established before the connect timeout, and the last connection
-    /// attempt failed for the reason given (refused, a TLS certificate not trusted, the server
-    /// closing the connection during the handshake, ...). Without a recorded reason the
-    /// timeout is reported as [`OperationTimeout`](Error::OperationTimeout).
+    /// No session was established before the connect timeout. `last_attempt` names the server
+    /// of the last failed attempt and why it failed (refused, a TLS certificate not trusted,
+    /// a handshake the server closed, never answered or answered with an unusable session,
+    /// ...), or, if no attempt had failed yet, the server still being tried.
     #[error("no session within the connect timeout; last attempt: {last_attempt}")]
     ConnectFailed {
         /// The server of the last attempt and what went wrong with it.
