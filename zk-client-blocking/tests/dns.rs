@@ -44,7 +44,7 @@ fn threads_during(work: impl FnOnce()) -> BTreeSet<u64> {
     Arc::try_unwrap(seen).unwrap().into_inner().unwrap()
 }
 
-const LOOKUPS: usize = 16;
+const LOOKUPS: usize = 32;
 
 #[test]
 fn unresolvable_names_fail_and_lookups_do_not_start_a_thread_each() {
@@ -57,10 +57,13 @@ fn unresolvable_names_fail_and_lookups_do_not_start_a_thread_each() {
             assert!(!err.to_string().is_empty());
         }
     });
-    // One after another, the lookups run on one pooled thread (kept a while when idle); a
-    // thread per lookup would show up as one new id each.
+    // One after another, the lookups run on pooled threads that stay when idle. The pool
+    // (the `blocking` crate) adds a thread when a lookup is queued while none is idle, and the
+    // thread that answered the previous lookup marks itself idle only after waking us, so now
+    // and then, on a loaded machine, a lookup races it and a second or third thread appears.
+    // A thread per lookup would show up as one new id each: the bound separates the two.
     assert!(
-        !seen.is_empty() && seen.len() <= 2,
+        !seen.is_empty() && seen.len() <= LOOKUPS / 4,
         "{} threads appeared over {LOOKUPS} lookups: {seen:?}",
         seen.len()
     );
