@@ -158,6 +158,7 @@
 pub mod auth;
 mod connect_string;
 mod error;
+mod error_code;
 pub mod frame;
 mod hosts;
 pub mod jute;
@@ -175,6 +176,7 @@ mod wire;
 
 pub use connect_string::{ConnectString, DEFAULT_PORT, HostPort};
 pub use error::{Error, IoCause};
+pub use error_code::ErrorCode;
 pub use opcode::OpCode;
 pub use records::{Acl, ClientInfo, Id, Perms, Stat};
 pub use request::{AddWatchMode, CreateMode, MultiOp, ReadOp, Request, WatcherType};
