@@ -48,7 +48,7 @@ impl Client {
         &self.inner
     }
 
-    /// A handle to the same session whose calls fail with `RequestTimeout` after `timeout`.
+    /// A handle to the same session whose calls fail with `Timeout` after `timeout`.
     pub fn with_timeout(&self, timeout: Duration) -> Client {
         Client {
             inner: self.inner.with_request_timeout(timeout),

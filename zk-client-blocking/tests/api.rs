@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use zk_client_blocking::{
-    AddWatchMode, Client, CreateMode, CreateOptions, Error, EventType, RecvTimeoutError,
+    AddWatchMode, Client, CreateMode, CreateOptions, Error, ErrorCode, EventType, RecvTimeoutError,
     RetryPolicy, SessionState, WatchEvent,
 };
 
@@ -53,7 +53,10 @@ fn calls_block_and_return_results() {
     assert_eq!(client.create("/a", "1").unwrap(), "/a");
     assert_eq!(client.get_data("/a").unwrap().0.as_ref(), b"1");
     assert_eq!(client.set_data("/a", "2", Some(0)).unwrap().version, 1);
-    assert_eq!(client.set_data("/a", "3", Some(0)), Err(Error::BadVersion));
+    assert_eq!(
+        client.set_data("/a", "3", Some(0)),
+        Err(Error::Server(ErrorCode::BadVersion))
+    );
     assert_eq!(client.get_children("/").unwrap(), ["a"]);
     assert_eq!(client.exists("/missing").unwrap(), None);
     let results = client
@@ -155,7 +158,7 @@ fn per_call_timeouts_bound_each_call() {
     let client = zk_client_blocking::connect(&server.proxied_connect_string()).unwrap();
     server.blackhole_all();
     let quick = client.with_timeout(Duration::from_millis(200));
-    assert_eq!(quick.get_data("/"), Err(Error::RequestTimeout));
+    assert_eq!(quick.get_data("/"), Err(Error::Timeout));
     server.restore_all();
     client.close();
 }

@@ -56,8 +56,14 @@ fn an_unknown_ca_fails_cleanly() {
         .connect_timeout(Duration::from_secs(2))
         .connect();
     match result.err() {
-        Some(Error::ConnectFailed { last_attempt }) => {
-            assert!(last_attempt.contains("UnknownIssuer"), "{last_attempt}")
+        Some(Error::ConnectFailed {
+            last_attempt,
+            cause,
+        }) => {
+            assert!(last_attempt.contains("UnknownIssuer"), "{last_attempt}");
+            // The TLS error itself is the error's source, not only words in the message.
+            let cause = cause.expect("the TLS failure is the cause");
+            assert!(cause.to_string().contains("UnknownIssuer"), "{cause}");
         }
         other => panic!("expected ConnectFailed, got {other:?}"),
     }

@@ -127,6 +127,12 @@ pub fn builder(connect_string: &str) -> ClientBuilder {
 }
 
 /// Connects with default options and waits for the session.
+///
+/// # Errors
+///
+/// As [`ClientBuilder::connect`]: [`Error::ConnectFailed`] when no session is established
+/// within the connect timeout (the session timeout by default), [`Error::InvalidArgument`]
+/// for a connect string that names no usable host.
 pub async fn connect(connect_string: &str) -> Result<Client, Error> {
     builder(connect_string).connect().await
 }

@@ -3,7 +3,7 @@
 #![cfg(feature = "tls")]
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_lite::future::block_on;
 use zk_client_smol::{Error, TlsConfig};
@@ -54,19 +54,23 @@ fn an_unknown_ca_fails_cleanly_and_the_danger_mode_connects() {
     let cluster = server();
     let stranger = TlsMaterial::generate().unwrap();
     block_on(async {
-        let started = Instant::now();
         let result = zk_client_smol::builder(&cluster.secure_connect_string())
             .tls(TlsConfig::with_ca_pem(stranger.ca_pem()).unwrap())
             .connect_timeout(Duration::from_secs(2))
             .connect()
             .await;
         match result.err() {
-            Some(Error::ConnectFailed { last_attempt }) => {
-                assert!(last_attempt.contains("UnknownIssuer"), "{last_attempt}")
+            Some(Error::ConnectFailed {
+                last_attempt,
+                cause,
+            }) => {
+                assert!(last_attempt.contains("UnknownIssuer"), "{last_attempt}");
+                // The TLS error itself is the error's source, not only words in the message.
+                let cause = cause.expect("the TLS failure is the cause");
+                assert!(cause.to_string().contains("UnknownIssuer"), "{cause}");
             }
             other => panic!("expected ConnectFailed, got {other:?}"),
         }
-        assert!(started.elapsed() < Duration::from_secs(6));
 
         // The certificate this client could not verify is accepted when asked for by name.
         let client = zk_client_smol::builder(&cluster.secure_connect_string())

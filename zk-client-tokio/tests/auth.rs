@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use zk_client_tokio::auth::AclBuilder;
-use zk_client_tokio::{CreateOptions, Error, Perms, SessionState};
+use zk_client_tokio::{CreateOptions, Error, ErrorCode, Perms, SessionState};
 use zk_testing::Cluster;
 
 const SECRET: &str = "s3cr3t-Pa55word";
@@ -55,10 +55,16 @@ async fn digest_acls_deny_without_the_credential_and_allow_with_it() {
         .unwrap();
 
     let stranger = zk_client_tokio::connect(&connect).await.unwrap();
-    assert_eq!(stranger.get_data("/private").await, Err(Error::NoAuth));
+    assert_eq!(
+        stranger.get_data("/private").await,
+        Err(Error::Server(ErrorCode::NoAuth))
+    );
     // The wrong password is a valid credential for another identity: still denied.
     stranger.add_auth("digest", "alice:wrong").await.unwrap();
-    assert_eq!(stranger.get_data("/private").await, Err(Error::NoAuth));
+    assert_eq!(
+        stranger.get_data("/private").await,
+        Err(Error::Server(ErrorCode::NoAuth))
+    );
     stranger
         .add_auth("digest", format!("alice:{SECRET}"))
         .await
@@ -94,7 +100,7 @@ async fn digest_acls_deny_without_the_credential_and_allow_with_it() {
         .await;
     assert_eq!(
         refused,
-        Err(Error::InvalidAcl),
+        Err(Error::Server(ErrorCode::InvalidAcl)),
         "creator ACLs need an authenticated session"
     );
 
@@ -185,7 +191,7 @@ async fn an_unknown_scheme_is_auth_failed_with_a_clear_error() {
         .connect()
         .await;
     let err = refused.expect_err("the server rejects the credential");
-    assert_eq!(err, Error::AuthFailed);
+    assert_eq!(err, Error::Server(ErrorCode::AuthFailed));
     assert_eq!(err.to_string(), "authentication failed");
 }
 
@@ -229,12 +235,15 @@ async fn sasl_digest_md5_authenticates_and_survives_reconnects() {
     let anonymous = zk_client_tokio::connect(&cluster.connect_string())
         .await
         .unwrap();
-    assert_eq!(anonymous.get_data("/bobs").await, Err(Error::NoAuth));
+    assert_eq!(
+        anonymous.get_data("/bobs").await,
+        Err(Error::Server(ErrorCode::NoAuth))
+    );
     let wrong = zk_client_tokio::builder(&cluster.connect_string())
         .sasl_digest_md5("bob", "not-the-password")
         .connect()
         .await;
-    assert_eq!(wrong.err(), Some(Error::AuthFailed));
+    assert_eq!(wrong.err(), Some(Error::Server(ErrorCode::AuthFailed)));
     client.close().await;
     anonymous.close().await;
 }

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use zk_client_tokio::{
-    Acl, BoxFuture, Client, ClientBuilder, CreateMode, CreateOptions, Error, HostPort, TlsConfig,
-    TlsLayer, Transport, TransportLayer,
+    Acl, BoxFuture, Client, ClientBuilder, CreateMode, CreateOptions, Error, ErrorCode, HostPort,
+    TlsConfig, TlsLayer, Transport, TransportLayer,
 };
 use zk_testing::{ClientAuth, Cluster, TlsMaterial};
 
@@ -345,7 +345,10 @@ async fn tls_with_a_chroot_and_digest_auth_survives_failover_on_an_ensemble() {
         .connect()
         .await
         .unwrap();
-    assert_eq!(other.get_data("/mine").await, Err(Error::NoAuth));
+    assert_eq!(
+        other.get_data("/mine").await,
+        Err(Error::Server(ErrorCode::NoAuth))
+    );
     other.close().await;
     client.close().await;
 }
@@ -401,12 +404,22 @@ const REFUSED_BY_THE_SERVER: &[&str] = &[
 /// bare timeout.
 fn assert_connect_failed(err: &Error, reasons: &[&str]) {
     match err {
-        Error::ConnectFailed { last_attempt } => {
+        Error::ConnectFailed {
+            last_attempt,
+            cause,
+        } => {
             assert!(last_attempt.starts_with("127.0.0.1:"), "{last_attempt}");
             assert!(
                 reasons.iter().any(|reason| last_attempt.contains(reason)),
                 "{last_attempt}"
             );
+            // An I/O or TLS failure is also the error's source, the same error the words tell.
+            if let Some(cause) = cause {
+                assert!(
+                    last_attempt.contains(&cause.to_string()),
+                    "{cause} / {last_attempt}"
+                );
+            }
         }
         other => panic!("expected ConnectFailed with one of {reasons:?}, got {other:?}"),
     }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use zk_proto::{Error, Request, Response, ServerVersion, Stat};
+use zk_proto::{Error, ErrorCode, Request, Response, ServerVersion, Stat};
 
 use crate::client::Client;
 use crate::pending::{Pending, unexpected};
@@ -90,9 +90,10 @@ impl Client {
     /// (`... is not executed because it is not in the whitelist.`).
     pub async fn four_letter_word(&self, word: &str) -> Result<String, Error> {
         if word.len() != 4 || !word.is_ascii() {
-            return Err(Error::InvalidArgument(
-                "a four-letter word has four ASCII letters",
-            ));
+            return Err(Error::InvalidArgument {
+                argument: "word",
+                reason: "a four-letter word has four ASCII letters",
+            });
         }
         let host = self
             .shared
@@ -122,11 +123,13 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// As [`four_letter_word`](Client::four_letter_word); `Unimplemented` if the reply names
-    /// no version (the server does not whitelist `srvr`).
+    /// As [`four_letter_word`](Client::four_letter_word);
+    /// `Error::Server(ErrorCode::Unimplemented)` if the reply names no version: the server
+    /// does not whitelist `srvr` and says so in words instead.
     pub async fn probe_server_version(&self) -> Result<ServerVersion, Error> {
         let reply = self.four_letter_word("srvr").await?;
-        let version = ServerVersion::find_in(&reply).ok_or(Error::Unimplemented)?;
+        let version =
+            ServerVersion::find_in(&reply).ok_or(Error::Server(ErrorCode::Unimplemented))?;
         self.shared.learn_server_version(version);
         Ok(version)
     }

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use zk_proto::{
-    Acl, Error, Request, RequestId, Response, ServerVersion, Session, SessionId, SessionState,
-    WatchEvent, WatchId,
+    Acl, Error, ErrorCode, Request, RequestId, Response, ServerVersion, Session, SessionId,
+    SessionState, WatchEvent, WatchId,
 };
 
 use crate::completion::Reply;
@@ -85,7 +85,7 @@ impl Client {
         }
     }
 
-    /// A handle to the same session whose requests fail with `RequestTimeout` after `timeout`
+    /// A handle to the same session whose requests fail with `Timeout` after `timeout`
     /// (instead of the client's default).
     pub fn with_request_timeout(&self, timeout: Duration) -> Client {
         Client {
@@ -139,7 +139,7 @@ impl Client {
     /// # Errors
     ///
     /// The server's error for the request, or the client's: `ConnectionLoss` (a write's
-    /// outcome is then unknown), `RequestTimeout`, `SessionExpired`, `Closed`, or an invalid
+    /// outcome is then unknown), `Timeout`, `SessionExpired`, `Closed`, or an invalid
     /// argument found before sending.
     pub fn execute(&self, request: Request) -> Pending<Response> {
         Pending::reply(self.send(request), |reply| reply)
@@ -224,7 +224,7 @@ impl Client {
     /// # Errors
     ///
     /// `AuthFailed` if the server rejects it; `InvalidArgument` for an empty scheme; `Closed`,
-    /// `SessionExpired` or `RequestTimeout` if it could not be delivered.
+    /// `SessionExpired` or `Timeout` if it could not be delivered.
     pub fn add_auth(&self, scheme: &str, credential: impl Into<Bytes>) -> Pending<()> {
         let credential = credential.into();
         let rx = self
@@ -243,7 +243,10 @@ impl Client {
     /// Why the last connection attempt that failed before a session was established failed
     /// (`"127.0.0.1:2281: invalid peer certificate: UnknownIssuer"`), if one did.
     pub fn last_connect_error(&self) -> Option<String> {
-        self.shared.lock().last_connect_error()
+        self.shared
+            .lock()
+            .last_connect_error()
+            .map(|error| error.description)
     }
 
     /// The current session state.
@@ -258,15 +261,19 @@ impl Client {
 
     /// Waits until the session is connected (to a read/write or a read-only server).
     ///
-    /// Fails at once if the session has stopped for good, and with
-    /// [`Error::OperationTimeout`] after `timeout`.
+    /// # Errors
+    ///
+    /// [`Error::Timeout`] when `timeout` passes first (the client keeps trying; nothing is
+    /// closed); at once [`Error::Closed`] if the client is closed, [`Error::SessionExpired`]
+    /// if the session was lost for good, `Error::Server(ErrorCode::AuthFailed)` if a credential
+    /// was rejected.
     pub async fn wait_connected(&self, timeout: Duration) -> Result<(), Error> {
         let deadline = self.shared.runtime.now() + timeout;
         let changes = self.shared.subscribe_states();
         loop {
             match self.state() {
                 SessionState::Connected | SessionState::ConnectedReadOnly => return Ok(()),
-                SessionState::AuthFailed => return Err(Error::AuthFailed),
+                SessionState::AuthFailed => return Err(Error::Server(ErrorCode::AuthFailed)),
                 SessionState::Closed => return Err(Error::Closed),
                 SessionState::Lost if self.shared.lock().session.is_done() => {
                     return Err(Error::SessionExpired);
@@ -280,7 +287,7 @@ impl Client {
             )
             .await;
             match next {
-                None => return Err(Error::OperationTimeout),
+                None => return Err(Error::Timeout),
                 Some(Err(_)) => return Err(Error::Closed),
                 Some(Ok(_)) => {}
             }

@@ -179,6 +179,7 @@ impl Drop for Completions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zk_proto::ErrorCode;
 
     fn poll(fut: &mut ReplyFuture) -> Poll<Reply> {
         let waker = Waker::noop();
@@ -192,14 +193,24 @@ mod tests {
         let mut b = table.insert_raw(2, true);
         let mut c = table.insert_raw(5, false);
         assert!(poll(&mut a).is_pending());
-        assert!(table.complete_raw(2, Err(Error::NoNode), &mut Vec::new()));
-        assert!(matches!(poll(&mut b), Poll::Ready(Err(Error::NoNode))));
+        assert!(table.complete_raw(2, Err(Error::Server(ErrorCode::NoNode)), &mut Vec::new()));
+        assert!(matches!(
+            poll(&mut b),
+            Poll::Ready(Err(Error::Server(ErrorCode::NoNode)))
+        ));
         assert!(
-            !table.complete_raw(3, Err(Error::NoNode), &mut Vec::new()),
+            !table.complete_raw(3, Err(Error::Server(ErrorCode::NoNode)), &mut Vec::new()),
             "a hole"
         );
-        assert!(!table.complete_raw(1, Err(Error::BadVersion), &mut Vec::new()));
-        assert!(matches!(poll(&mut a), Poll::Ready(Err(Error::BadVersion))));
+        assert!(!table.complete_raw(
+            1,
+            Err(Error::Server(ErrorCode::BadVersion)),
+            &mut Vec::new()
+        ));
+        assert!(matches!(
+            poll(&mut a),
+            Poll::Ready(Err(Error::Server(ErrorCode::BadVersion)))
+        ));
         let b_slot = Arc::as_ptr(&b.slot);
         drop(a);
         drop(b);
@@ -218,7 +229,7 @@ mod tests {
         let mut table = Completions::default();
         drop(table.insert_raw(1, false));
         let mut wake = Vec::new();
-        table.complete_raw(1, Err(Error::NoNode), &mut wake);
+        table.complete_raw(1, Err(Error::Server(ErrorCode::NoNode)), &mut wake);
         assert!(wake.is_empty());
         let spare = table.spare.back().expect("the slot is kept for reuse");
         assert!(spare.lock().reply.is_none(), "the reply was dropped");

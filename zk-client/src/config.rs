@@ -120,7 +120,7 @@ impl ClientBuilder {
     }
 
     /// How long a request may wait for its reply (queued while disconnected, or in flight)
-    /// before failing with `RequestTimeout`; default: the session timeout.
+    /// before failing with `Timeout`; default: the session timeout.
     pub fn request_timeout(self, timeout: Duration) -> Self {
         self.with_config(|c| c.request_timeout = Some(timeout))
     }
@@ -232,10 +232,17 @@ impl ClientBuilder {
     }
 
     /// Starts the client without waiting: requests queue until the session is established.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] if no runtime was set (use an adapter crate's builder) or the
+    /// configuration cannot work (a connect string without hosts, a zero session timeout, frame
+    /// limits below 64 bytes, ...), naming the argument.
     pub fn start(self) -> Result<Client, Error> {
-        let runtime = self.runtime.ok_or(Error::InvalidArgument(
-            "no runtime: use an adapter crate's builder",
-        ))?;
+        let runtime = self.runtime.ok_or(Error::InvalidArgument {
+            argument: "runtime",
+            reason: "none set: use an adapter crate's builder",
+        })?;
         let config = self.config?;
         let session = Session::new(config, runtime.now())?;
         let client = Client::start(session, runtime, self.transport_layer, self.default_acl);
@@ -246,11 +253,16 @@ impl ClientBuilder {
 
     /// Starts the client and waits until a session is established (connected or read-only).
     ///
-    /// Fails with [`Error::ConnectFailed`] if none is established within the connect timeout,
-    /// saying why the last attempt failed (refused, an untrusted certificate, a handshake the
-    /// server never answered or answered with something unusable, ...) or, if none had failed
-    /// yet, that the attempt under way did not finish in time (the client is closed then), [`Error::AuthFailed`] if a credential is rejected,
-    /// or [`Error::SessionExpired`] if a resumed session is gone and the policy is terminal.
+    /// # Errors
+    ///
+    /// - [`Error::ConnectFailed`] if no session is established within the connect timeout,
+    ///   saying why the last attempt failed (refused, an untrusted certificate, a handshake
+    ///   the server never answered or answered with something unusable, ...) or, if none had
+    ///   failed yet, that the attempt under way did not finish in time; the client is closed
+    ///   then. When the attempt failed on I/O or TLS, that error is its `source()`.
+    /// - `Error::Server(ErrorCode::AuthFailed)` if a credential is rejected.
+    /// - [`Error::SessionExpired`] if a resumed session is gone and the policy is terminal.
+    /// - [`Error::InvalidArgument`] if the configuration cannot work (no hosts, no runtime).
     pub async fn connect(self) -> Result<Client, Error> {
         let timeout = self.connect_timeout;
         let probe = self.probe_server_version;
@@ -263,14 +275,23 @@ impl ClientBuilder {
         let timeout = timeout.unwrap_or(session_timeout);
         if let Err(err) = client.wait_connected(timeout).await {
             let err = match err {
-                Error::OperationTimeout => Error::ConnectFailed {
-                    last_attempt: client.last_connect_error().unwrap_or_else(|| {
+                Error::Timeout => match client.shared.lock().last_connect_error() {
+                    Some(failed) => Error::ConnectFailed {
+                        last_attempt: failed.description,
+                        cause: failed.cause,
+                    },
+                    None => {
                         // Nothing failed yet: the first attempt is still under way.
                         let host = client
                             .connected_host()
                             .map_or_else(|| "?".to_owned(), |h| h.to_string());
-                        format!("{host}: no session within the connect timeout of {timeout:?}")
-                    }),
+                        Error::ConnectFailed {
+                            last_attempt: format!(
+                                "{host}: no session within the connect timeout of {timeout:?}"
+                            ),
+                            cause: None,
+                        }
+                    }
                 },
                 other => other,
             };

@@ -92,7 +92,7 @@ impl Driver {
             }
             Err(err) => {
                 tracing::debug!(conn = conn.get(), %err, "connect failed");
-                st.record_connect_error(conn, &err.to_string());
+                st.record_connect_error(conn, err.to_string(), Some(err));
                 st.session.handle_connect_failed(conn, now);
             }
         }
@@ -123,13 +123,14 @@ impl Driver {
                 if !st.session.state().is_connected() {
                     // Closed during the handshake: a server that refuses this client (a
                     // read-only one, one behind our last zxid, a TLS peer that rejected us).
-                    let reason = match result {
-                        Ok(_) => "the server closed the connection".to_owned(),
-                        Err(err) => err.to_string(),
+                    let (reason, cause) = match result {
+                        Ok(_) => ("the server closed the connection".to_owned(), None),
+                        Err(err) => (err.to_string(), Some(err)),
                     };
                     st.record_connect_error(
                         conn,
-                        &format!("{reason} before a session was established"),
+                        format!("{reason} before a session was established"),
+                        cause,
                     );
                 }
                 st.session.handle_disconnected(conn, now);

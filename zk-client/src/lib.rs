@@ -89,7 +89,8 @@ pub use zk_proto::auth;
 /// SASL configuration (DIGEST-MD5 built in; other mechanisms through a factory).
 pub use zk_proto::sasl;
 pub use zk_proto::{
-    Acl, AddWatchMode, ClientInfo, CreateMode, Error, EventType, ExpiryPolicy, HostPort, Id,
-    IoCause, MultiResult, NodeEvent, Perms, ReadOp, ReadResult, Request, Response, ServerVersion,
-    SessionId, SessionState, Stat, StateChange, WatchEvent, WatchId, WatchKind, WatcherType,
+    Acl, AddWatchMode, ClientInfo, CreateMode, Error, ErrorCode, EventType, ExpiryPolicy, HostPort,
+    Id, IoCause, MultiResult, NodeEvent, Perms, ReadOp, ReadResult, Request, Response,
+    ServerVersion, SessionId, SessionState, Stat, StateChange, WatchEvent, WatchId, WatchKind,
+    WatcherType,
 };

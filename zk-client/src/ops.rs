@@ -2,7 +2,8 @@
 
 use bytes::Bytes;
 use zk_proto::{
-    Acl, AddWatchMode, ClientInfo, CreateMode, Error, Request, Response, Stat, WatcherType,
+    Acl, AddWatchMode, ClientInfo, CreateMode, Error, ErrorCode, Request, Response, Stat,
+    WatcherType,
 };
 
 use crate::client::Client;
@@ -81,7 +82,7 @@ impl Client {
     ///
     /// `NodeExists`, `NoNode` (no parent), `NoChildrenForEphemerals`, `NoAuth`, `InvalidACL`;
     /// an invalid path or oversized data before anything is sent; `ConnectionLoss` (the node
-    /// may or may not have been created), `RequestTimeout`, `SessionExpired`, `Closed`.
+    /// may or may not have been created), `Timeout`, `SessionExpired`, `Closed`.
     pub fn create(&self, path: &str, data: impl Into<Bytes>) -> Pending<String> {
         let request = Request::Create {
             path: path.to_owned(),
@@ -177,7 +178,7 @@ impl Client {
         let mode = options.mode;
         Created::Steps(Box::pin(async move {
             let response = match first.await {
-                Err(Error::NoNode) => {
+                Err(Error::Server(ErrorCode::NoNode)) => {
                     client.ensure_path_with_acl(parent_of(&path), &acl).await?;
                     let retry = Request::Create {
                         path,
@@ -203,7 +204,7 @@ impl Client {
     /// # Errors
     ///
     /// An invalid path; `NoAuth`, `InvalidACL`, `NoChildrenForEphemerals` from a create;
-    /// connection errors (`ConnectionLoss`, `RequestTimeout`, `SessionExpired`, `Closed`),
+    /// connection errors (`ConnectionLoss`, `Timeout`, `SessionExpired`, `Closed`),
     /// after which some ancestors may exist.
     pub fn ensure_path(&self, path: &str) -> Pending<()> {
         let acl = self.default_acl().to_vec();
@@ -243,7 +244,7 @@ impl Client {
                     with_stat: false,
                 };
                 match client.send(request).await {
-                    Ok(_) | Err(Error::NodeExists) => {}
+                    Ok(_) | Err(Error::Server(ErrorCode::NodeExists)) => {}
                     Err(err) => return Err(err),
                 }
             }
@@ -292,7 +293,7 @@ impl Client {
                         }
                         order.push(node);
                     }
-                    Err(Error::NoNode) => {}
+                    Err(Error::Server(ErrorCode::NoNode)) => {}
                     Err(err) => return Err(err),
                 }
             }
@@ -301,7 +302,7 @@ impl Client {
                     continue;
                 }
                 match client.delete(node, None).await {
-                    Ok(()) | Err(Error::NoNode) => {}
+                    Ok(()) | Err(Error::Server(ErrorCode::NoNode)) => {}
                     Err(err) => return Err(err),
                 }
             }
@@ -313,7 +314,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// An invalid path; connection errors (`ConnectionLoss`, `RequestTimeout`,
+    /// An invalid path; connection errors (`ConnectionLoss`, `Timeout`,
     /// `SessionExpired`, `Closed`).
     pub fn exists(&self, path: &str) -> Pending<Option<Stat>> {
         Pending::reply(self.send(Request::exists(path)), |reply| match reply? {

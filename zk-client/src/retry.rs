@@ -3,13 +3,13 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use zk_proto::Error;
+use zk_proto::{Error, ErrorCode};
 
 use crate::client::Client;
 
 /// How to retry: kazoo's `KazooRetry` knobs.
 ///
-/// Retried errors: `ConnectionLoss`, `OperationTimeout`, `RequestTimeout` and `Throttled`,
+/// Retried errors: `ConnectionLoss`, `Timeout` and `Server(Throttled)`,
 /// plus `SessionExpired` unless `retry_on_expiry` is off. `Closed`, `AuthFailed` and every
 /// other error are returned at once. Keep in mind that a write which failed with
 /// `ConnectionLoss` may have been applied: retry only idempotent steps, or check first.
@@ -119,7 +119,7 @@ impl RetryPolicy {
     }
 
     /// Whether `error` says only that the connection or the server gave out (`ConnectionLoss`,
-    /// `OperationTimeout`, `RequestTimeout`, `Throttled`): the request's outcome is unknown and
+    /// `Timeout`, `Server(Throttled)`): the request's outcome is unknown and
     /// the session may live on, so the same step may be tried again on the same session.
     ///
     /// `SessionExpired` is not transient: whatever was tied to the session (its ephemeral
@@ -131,10 +131,7 @@ impl RetryPolicy {
     pub fn is_transient(error: &Error) -> bool {
         matches!(
             error,
-            Error::ConnectionLoss
-                | Error::OperationTimeout
-                | Error::RequestTimeout
-                | Error::Throttled
+            Error::ConnectionLoss | Error::Timeout | Error::Server(ErrorCode::Throttled)
         )
     }
 }
@@ -162,6 +159,12 @@ impl Client {
     /// Runs `operation` until it succeeds, fails with an error not worth retrying, or the
     /// policy gives up (then the last error is returned). Sleeps between attempts on the
     /// client's runtime.
+    ///
+    /// # Errors
+    ///
+    /// The first error of `operation` that the policy does not retry (see
+    /// [`RetryPolicy::is_retryable`]), or the last one when the policy gives up (`max_tries`
+    /// reached, or the next sleep would pass its `deadline`).
     pub async fn retry<T, F, Fut>(&self, policy: &RetryPolicy, mut operation: F) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
@@ -211,11 +214,13 @@ mod tests {
         let p = RetryPolicy::default();
         assert!(p.is_retryable(&Error::ConnectionLoss));
         assert!(p.is_retryable(&Error::SessionExpired));
-        assert!(!p.is_retryable(&Error::NoNode));
+        assert!(!p.is_retryable(&Error::Server(ErrorCode::NoNode)));
         assert!(!p.is_retryable(&Error::Closed));
         let strict = RetryPolicy::default().with_retry_on_expiry(false);
         assert!(!strict.is_retryable(&Error::SessionExpired));
-        assert!(RetryPolicy::is_transient(&Error::Throttled));
+        assert!(RetryPolicy::is_transient(&Error::Server(
+            ErrorCode::Throttled
+        )));
         assert!(!RetryPolicy::is_transient(&Error::SessionExpired));
         assert!(!RetryPolicy::is_transient(&Error::Closed));
     }

@@ -11,8 +11,8 @@ use std::task::Waker;
 use std::time::Instant;
 
 use zk_proto::{
-    Acl, AttemptFailure, ConnId, Error, HostPort, Output, Request, RequestId, ServerVersion,
-    Session, SessionId, StateChange, WatchEvent, WatchId,
+    Acl, AttemptFailure, ConnId, Error, HostPort, IoCause, Output, Request, RequestId,
+    ServerVersion, Session, SessionId, StateChange, WatchEvent, WatchId,
 };
 
 use crate::completion::{Completions, ReplyFuture};
@@ -90,7 +90,7 @@ pub(crate) struct State {
     pub(crate) current_host: Option<HostPort>,
     /// The last transport error of a connection attempt (the session knows only that the
     /// transport failed; the driver knows why), with its attempt and server.
-    pub(crate) last_transport_error: Option<(ConnId, String)>,
+    pub(crate) last_transport_error: Option<(ConnId, ConnectError)>,
 }
 
 pub(crate) struct Shared {
@@ -238,21 +238,39 @@ impl Shared {
     }
 }
 
+/// Why a connection attempt failed, as `connect` reports it: which server and what happened,
+/// and the I/O (or TLS) error when the transport was what failed.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnectError {
+    pub(crate) description: String,
+    pub(crate) cause: Option<IoCause>,
+}
+
 impl State {
-    /// Remembers why the transport of attempt `conn` (to the current host) failed.
-    pub(crate) fn record_connect_error(&mut self, conn: ConnId, reason: &str) {
+    /// Remembers why the transport of attempt `conn` (to the current host) failed, and the
+    /// I/O (or TLS) error behind it, if there was one.
+    pub(crate) fn record_connect_error(
+        &mut self,
+        conn: ConnId,
+        reason: String,
+        cause: Option<std::io::Error>,
+    ) {
         let host = self
             .current_host
             .as_ref()
             .map_or_else(|| "?".to_owned(), ToString::to_string);
-        self.last_transport_error = Some((conn, format!("{host}: {reason}")));
+        let error = ConnectError {
+            description: format!("{host}: {reason}"),
+            cause: cause.map(IoCause::new),
+        };
+        self.last_transport_error = Some((conn, error));
     }
 
     /// Why the most recent failed connection attempt failed, with its server: the driver's
     /// transport error or the session's own reason (a refused, stalled or unusable
     /// handshake), whichever is newer. On the same attempt the session's reason wins unless it
     /// only says "the transport failed", which the driver's error explains better.
-    pub(crate) fn last_connect_error(&self) -> Option<String> {
+    pub(crate) fn last_connect_error(&self) -> Option<ConnectError> {
         let session = self.session.last_failed_attempt();
         match (&self.last_transport_error, session) {
             (Some((conn, transport)), Some(failed))
@@ -261,7 +279,10 @@ impl State {
             {
                 Some(transport.clone())
             }
-            (_, Some(failed)) => Some(failed.to_string()),
+            (_, Some(failed)) => Some(ConnectError {
+                description: failed.to_string(),
+                cause: None,
+            }),
             (Some((_, transport)), None) => Some(transport.clone()),
             (None, None) => None,
         }

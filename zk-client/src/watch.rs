@@ -43,6 +43,13 @@ impl OneshotWatch {
 
     /// Removes the watch now and waits until the server registration is gone too (when no other
     /// watcher shares it).
+    ///
+    /// # Errors
+    ///
+    /// As any request: [`Error::Closed`], [`Error::SessionExpired`], a connection error
+    /// ([`Error::ConnectionLoss`], [`Error::Timeout`]: the server may still hold the watch,
+    /// which then fires once into nothing); `Error::Server(ErrorCode::NoWatcher)` if the watch
+    /// had already ended.
     pub async fn remove(mut self) -> Result<(), Error> {
         self.done = true;
         let client_shared = self.shared.clone();
@@ -140,6 +147,10 @@ impl WatchStream {
 
     /// Removes the watch and waits until the server registration is gone too (when no other
     /// watcher shares it).
+    ///
+    /// # Errors
+    ///
+    /// As [`OneshotWatch::remove`].
     pub async fn remove(mut self) -> Result<(), Error> {
         self.done = true;
         let shared = self.shared.clone();

@@ -62,7 +62,10 @@ impl FromStr for ConnectString {
             .map(parse_host)
             .collect::<Result<Vec<_>, _>>()?;
         if hosts.is_empty() {
-            return Err(Error::InvalidArgument("connect string names no host"));
+            return Err(Error::InvalidArgument {
+                argument: "connect string",
+                reason: "it names no host",
+            });
         }
         Ok(ConnectString { hosts, chroot })
     }
@@ -70,25 +73,33 @@ impl FromStr for ConnectString {
 
 fn parse_host(entry: &str) -> Result<HostPort, Error> {
     if let Some(rest) = entry.strip_prefix('[') {
-        let close = rest
-            .find(']')
-            .ok_or(Error::InvalidArgument("IPv6 address without a closing ']'"))?;
+        let close = rest.find(']').ok_or(Error::InvalidArgument {
+            argument: "connect string",
+            reason: "an IPv6 address without a closing ']'",
+        })?;
         let host = &rest[..close];
         let after = &rest[close + 1..];
         let port = match after {
             "" => DEFAULT_PORT,
             _ => {
-                let port = after
-                    .strip_prefix(':')
-                    .ok_or(Error::InvalidArgument("expected ':' after ']'"))?;
+                let port = after.strip_prefix(':').ok_or(Error::InvalidArgument {
+                    argument: "connect string",
+                    reason: "expected ':' after ']'",
+                })?;
                 if port.is_empty() {
-                    return Err(Error::InvalidArgument("empty port after ']:'"));
+                    return Err(Error::InvalidArgument {
+                        argument: "connect string",
+                        reason: "an empty port after ']:'",
+                    });
                 }
                 parse_port(port)?
             }
         };
         if host.is_empty() {
-            return Err(Error::InvalidArgument("empty IPv6 address"));
+            return Err(Error::InvalidArgument {
+                argument: "connect string",
+                reason: "an empty IPv6 address",
+            });
         }
         return Ok(HostPort::new(host, port));
     }
@@ -101,8 +112,10 @@ fn parse_host(entry: &str) -> Result<HostPort, Error> {
 }
 
 fn parse_port(text: &str) -> Result<u16, Error> {
-    text.parse()
-        .map_err(|_| Error::InvalidArgument("port is not a number from 0 to 65535"))
+    text.parse().map_err(|_| Error::InvalidArgument {
+        argument: "connect string",
+        reason: "a port that is not a number from 0 to 65535",
+    })
 }
 
 #[cfg(test)]

@@ -1,132 +1,66 @@
-//! The error type: every ZooKeeper error code (`docs/protocol.md#error-codes`) plus client-side
-//! failures.
+//! The error type of every operation: the server's refusal as an [`ErrorCode`], the session
+//! conditions every caller handles, and the client's own checks.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::io;
 use std::sync::Arc;
 
+use crate::ErrorCode;
+
 /// Why a request failed.
 ///
-/// Server error codes map to named variants; a code this crate does not know becomes
-/// [`Error::Unknown`], which is an ordinary request failure and never ends the session.
-/// The remaining variants are client-side conditions, never a server's code: most are found
-/// before anything is sent; [`Protocol`](Error::Protocol) and
-/// [`FourLetterWord`](Error::FourLetterWord) after.
+/// Three kinds, told apart by variant:
+/// - [`Server`](Error::Server): the server refused the request and said why, as an
+///   [`ErrorCode`] (`NoNode`, `NodeExists`, `BadVersion`, ...). Nothing else was done.
+/// - The session's conditions: [`ConnectionLoss`](Error::ConnectionLoss) and
+///   [`Timeout`](Error::Timeout) (the outcome of a write is unknown), and
+///   [`SessionExpired`](Error::SessionExpired) (the session and its ephemerals are gone).
+/// - The client's own: a request that was never sent ([`InvalidPath`](Error::InvalidPath),
+///   [`InvalidArgument`](Error::InvalidArgument), [`RequestTooLarge`](Error::RequestTooLarge),
+///   [`Closed`](Error::Closed)), a session that could not be had
+///   ([`ConnectFailed`](Error::ConnectFailed)), a reply that made no sense
+///   ([`Protocol`](Error::Protocol)), and a failed four-letter word
+///   ([`FourLetterWord`](Error::FourLetterWord)).
+///
+/// ```
+/// use zk_proto::{Error, ErrorCode};
+///
+/// fn describe(result: Result<(), Error>) -> &'static str {
+///     match result {
+///         Ok(()) => "done",
+///         Err(Error::Server(ErrorCode::NodeExists)) => "someone was first",
+///         Err(err) if err.is_connection_error() => "unknown: look before retrying",
+///         Err(Error::SessionExpired) => "start over with a new session",
+///         Err(_) => "failed",
+///     }
+/// }
+/// assert_eq!(describe(Err(Error::Server(ErrorCode::NodeExists))), "someone was first");
+/// assert_eq!(describe(Err(Error::ConnectionLoss)), "unknown: look before retrying");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// -1: the generic system error.
-    #[error("system error")]
-    SystemError,
-    /// -2: inside a failed multi, this operation was not executed because an earlier one failed.
-    #[error("not executed: an earlier operation of the transaction failed")]
-    RuntimeInconsistency,
-    /// -3: the server found its data inconsistent.
-    #[error("data inconsistency")]
-    DataInconsistency,
-    /// -4: the connection was lost before the reply arrived. A write may or may not have been
-    /// applied.
+    /// The server refused the request with this code. The two codes that describe the
+    /// session rather than the request arrive as [`SessionExpired`](Error::SessionExpired) and
+    /// [`ConnectionLoss`](Error::ConnectionLoss) instead (see [`Error::from_code`]).
+    #[error("{}", .0.message())]
+    Server(ErrorCode),
+    /// The connection was lost before the reply arrived. A write may or may not have been
+    /// applied. The session may still be alive: the client reconnects on its own.
     #[error("connection lost before the reply arrived")]
     ConnectionLoss,
-    /// -5: the server could not deserialize the request (or failed while handling it).
-    #[error("marshalling error")]
-    MarshallingError,
-    /// -6: the server does not implement the operation (older server, or a disabled feature
-    /// such as TTL nodes or reconfig on a standalone server).
-    #[error("operation not implemented by the server")]
-    Unimplemented,
-    /// -7: the operation timed out.
-    #[error("operation timed out")]
-    OperationTimeout,
-    /// -8: invalid arguments (bad path on a write, bad create flags, bad TTL, ...).
-    #[error("bad arguments")]
-    BadArguments,
-    /// -9: invalid client state (a C client code, never sent by a server).
-    #[error("invalid state")]
-    InvalidState,
-    /// -12: unknown session (internal to the server).
-    #[error("unknown session")]
-    UnknownSession,
-    /// -13: a reconfig could not reach a quorum of the new configuration.
-    #[error("new configuration has no quorum")]
-    NewConfigNoQuorum,
-    /// -14: another reconfig is in progress.
-    #[error("reconfig in progress")]
-    ReconfigInProgress,
-    /// -15: TLS connection error (a C client code, never sent by a server).
-    #[error("TLS connection error")]
-    SslConnectionError,
-    /// -100: the generic API error.
-    #[error("API error")]
-    ApiError,
-    /// -101: the node does not exist.
-    #[error("node does not exist")]
-    NoNode,
-    /// -102: the ACL denies the operation.
-    #[error("not authorized")]
-    NoAuth,
-    /// -103: the version did not match.
-    #[error("version mismatch")]
-    BadVersion,
-    /// -108: ephemeral nodes cannot have children.
-    #[error("ephemeral nodes cannot have children")]
-    NoChildrenForEphemerals,
-    /// -110: the node already exists.
-    #[error("node already exists")]
-    NodeExists,
-    /// -111: the node has children.
-    #[error("node has children")]
-    NotEmpty,
-    /// -112: the session expired (or was closed); ephemerals and watches are gone.
+    /// The session expired or was closed: its ephemeral nodes and watches are gone and every
+    /// later request fails the same way. ZooKeeper's code -112, whether the server said it
+    /// (in a reply, or by refusing to re-attach the session) or the client found it.
     #[error("session expired")]
     SessionExpired,
-    /// -113: invalid callback (a client-side code).
-    #[error("invalid callback")]
-    InvalidCallback,
-    /// -114: the ACL is empty or invalid.
-    #[error("invalid ACL")]
-    InvalidAcl,
-    /// -115: authentication failed; the client can no longer be used.
-    #[error("authentication failed")]
-    AuthFailed,
-    /// -116: the client is closing (a C client code, never sent by a server).
-    #[error("closing")]
-    Closing,
-    /// -117: no server responses to process (a C client code, never sent by a server).
-    #[error("nothing")]
-    Nothing,
-    /// -118: the session moved to another server.
-    #[error("session moved")]
-    SessionMoved,
-    /// -119: a write was sent to a read-only server.
-    #[error("server is read-only")]
-    NotReadOnly,
-    /// -120: an ephemeral node cannot be created on a local session.
-    #[error("ephemeral node on a local session")]
-    EphemeralOnLocalSession,
-    /// -121: no such watch.
-    #[error("no such watcher")]
-    NoWatcher,
-    /// -122: the request's deadline passed before its reply arrived. A write may or may not
-    /// have been applied.
-    #[error("request timed out")]
-    RequestTimeout,
-    /// -123: reconfig is disabled on the server.
-    #[error("reconfig disabled")]
-    ReconfigDisabled,
-    /// -124: the server requires SASL or enforced authentication first.
-    #[error("session closed: authentication required")]
-    SessionClosedRequireSaslAuth,
-    /// -125: a quota was exceeded.
-    #[error("quota exceeded")]
-    QuotaExceeded,
-    /// -127: the server's request throttler dropped the request; retry with backoff.
-    #[error("throttled by the server")]
-    Throttled,
-    /// A code this crate does not know. Never fatal to the session.
-    #[error("unknown error code {0}")]
-    Unknown(i32),
+    /// The client's own deadline for the call passed first: a request's timeout
+    /// (`request_timeout`, `Client::with_timeout`), or the wait of `wait_connected`. For a
+    /// request, a write may or may not have been applied, and its reply, if it comes, is
+    /// consumed unseen.
+    #[error("timed out")]
+    Timeout,
 
     /// The path breaks ZooKeeper's path rules; nothing was sent.
     #[error("invalid path {path:?}: {reason}")]
@@ -145,20 +79,31 @@ pub enum Error {
         /// The configured limit.
         max: usize,
     },
-    /// An argument is invalid (an empty ACL, a TTL out of range, ...); nothing was sent.
-    #[error("invalid argument: {0}")]
-    InvalidArgument(&'static str),
+    /// An argument is invalid (an empty ACL, a TTL out of range, a connect string without
+    /// hosts, ...); nothing was sent.
+    #[error("invalid {argument}: {reason}")]
+    InvalidArgument {
+        /// Which argument (`"ttl"`, `"connect string"`, `"session_timeout"`, ...).
+        argument: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// The client was closed; nothing was sent.
     #[error("client closed")]
     Closed,
     /// No session was established before the connect timeout. `last_attempt` names the server
     /// of the last failed attempt and why it failed (refused, a TLS certificate not trusted,
     /// a handshake the server closed, never answered or answered with an unusable session,
-    /// ...), or, if no attempt had failed yet, the server still being tried.
+    /// ...), or, if no attempt had failed yet, the server still being tried. When the attempt
+    /// failed on I/O (a refused connection, a TLS handshake), that error is the
+    /// [`source`](std::error::Error::source).
     #[error("no session within the connect timeout; last attempt: {last_attempt}")]
     ConnectFailed {
         /// The server of the last attempt and what went wrong with it.
         last_attempt: String,
+        /// The I/O (or TLS) error of that attempt, when it was one.
+        #[source]
+        cause: Option<IoCause>,
     },
     /// A reply inconsistent with its request: a reply of another kind than the request's, or
     /// without a part the operation always returns (the `Stat` of a create2, the watch of an
@@ -246,124 +191,84 @@ impl Hash for IoCause {
 }
 
 impl Error {
-    /// Maps a wire error code to an error; `None` for 0 (OK).
+    /// The error for a reply header's code; `None` for 0 (OK). `SessionExpired` (-112) and
+    /// `ConnectionLoss` (-4) become the variants of the same names, every other code
+    /// [`Error::Server`].
     pub fn from_code(code: i32) -> Option<Error> {
-        Some(match code {
-            0 => return None,
-            -1 => Error::SystemError,
-            -2 => Error::RuntimeInconsistency,
-            -3 => Error::DataInconsistency,
-            -4 => Error::ConnectionLoss,
-            -5 => Error::MarshallingError,
-            -6 => Error::Unimplemented,
-            -7 => Error::OperationTimeout,
-            -8 => Error::BadArguments,
-            -9 => Error::InvalidState,
-            -12 => Error::UnknownSession,
-            -13 => Error::NewConfigNoQuorum,
-            -14 => Error::ReconfigInProgress,
-            -15 => Error::SslConnectionError,
-            -100 => Error::ApiError,
-            -101 => Error::NoNode,
-            -102 => Error::NoAuth,
-            -103 => Error::BadVersion,
-            -108 => Error::NoChildrenForEphemerals,
-            -110 => Error::NodeExists,
-            -111 => Error::NotEmpty,
-            -112 => Error::SessionExpired,
-            -113 => Error::InvalidCallback,
-            -114 => Error::InvalidAcl,
-            -115 => Error::AuthFailed,
-            -116 => Error::Closing,
-            -117 => Error::Nothing,
-            -118 => Error::SessionMoved,
-            -119 => Error::NotReadOnly,
-            -120 => Error::EphemeralOnLocalSession,
-            -121 => Error::NoWatcher,
-            -122 => Error::RequestTimeout,
-            -123 => Error::ReconfigDisabled,
-            -124 => Error::SessionClosedRequireSaslAuth,
-            -125 => Error::QuotaExceeded,
-            -127 => Error::Throttled,
-            other => Error::Unknown(other),
-        })
+        ErrorCode::from_i32(code).map(Error::from)
     }
 
-    /// The wire error code, or `None` for errors that exist only on the client
-    /// ([`InvalidPath`](Error::InvalidPath), [`RequestTooLarge`](Error::RequestTooLarge),
-    /// [`InvalidArgument`](Error::InvalidArgument), [`Closed`](Error::Closed),
-    /// [`ConnectFailed`](Error::ConnectFailed), [`Protocol`](Error::Protocol),
-    /// [`FourLetterWord`](Error::FourLetterWord)).
-    pub fn code(&self) -> Option<i32> {
-        Some(match self {
-            Error::SystemError => -1,
-            Error::RuntimeInconsistency => -2,
-            Error::DataInconsistency => -3,
-            Error::ConnectionLoss => -4,
-            Error::MarshallingError => -5,
-            Error::Unimplemented => -6,
-            Error::OperationTimeout => -7,
-            Error::BadArguments => -8,
-            Error::InvalidState => -9,
-            Error::UnknownSession => -12,
-            Error::NewConfigNoQuorum => -13,
-            Error::ReconfigInProgress => -14,
-            Error::SslConnectionError => -15,
-            Error::ApiError => -100,
-            Error::NoNode => -101,
-            Error::NoAuth => -102,
-            Error::BadVersion => -103,
-            Error::NoChildrenForEphemerals => -108,
-            Error::NodeExists => -110,
-            Error::NotEmpty => -111,
-            Error::SessionExpired => -112,
-            Error::InvalidCallback => -113,
-            Error::InvalidAcl => -114,
-            Error::AuthFailed => -115,
-            Error::Closing => -116,
-            Error::Nothing => -117,
-            Error::SessionMoved => -118,
-            Error::NotReadOnly => -119,
-            Error::EphemeralOnLocalSession => -120,
-            Error::NoWatcher => -121,
-            Error::RequestTimeout => -122,
-            Error::ReconfigDisabled => -123,
-            Error::SessionClosedRequireSaslAuth => -124,
-            Error::QuotaExceeded => -125,
-            Error::Throttled => -127,
-            Error::Unknown(code) => *code,
-            Error::InvalidPath { .. }
-            | Error::RequestTooLarge { .. }
-            | Error::InvalidArgument(_)
-            | Error::Closed
-            | Error::ConnectFailed { .. }
-            | Error::Protocol { .. }
-            | Error::FourLetterWord { .. } => return None,
-        })
+    /// ZooKeeper's code for this error: the server's code, -112 for
+    /// [`SessionExpired`](Error::SessionExpired), -4 for
+    /// [`ConnectionLoss`](Error::ConnectionLoss); `None` for the client's own errors.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Error::Server(code) => Some(*code),
+            Error::SessionExpired => Some(ErrorCode::SessionExpired),
+            Error::ConnectionLoss => Some(ErrorCode::ConnectionLoss),
+            _ => None,
+        }
     }
 
     /// Whether the outcome of the request is unknown because the connection or the deadline
-    /// gave out first: a write may or may not have been applied, and retrying is reasonable.
+    /// gave out first ([`ConnectionLoss`](Error::ConnectionLoss), [`Timeout`](Error::Timeout)):
+    /// a write may or may not have been applied, and retrying is reasonable.
     pub fn is_connection_error(&self) -> bool {
-        matches!(
-            self,
-            Error::ConnectionLoss | Error::RequestTimeout | Error::OperationTimeout
-        )
+        matches!(self, Error::ConnectionLoss | Error::Timeout)
+    }
+}
+
+impl From<ErrorCode> for Error {
+    fn from(code: ErrorCode) -> Error {
+        match code {
+            ErrorCode::SessionExpired => Error::SessionExpired,
+            ErrorCode::ConnectionLoss => Error::ConnectionLoss,
+            other => Error::Server(other),
+        }
+    }
+}
+
+impl PartialEq<ErrorCode> for Error {
+    /// Whether this is the server's refusal with `code` (or, for -112 and -4, the session
+    /// condition of that code): `err == ErrorCode::NoNode`.
+    fn eq(&self, code: &ErrorCode) -> bool {
+        self.code() == Some(*code)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Error;
+    use super::{Error, ErrorCode};
 
     #[test]
     fn every_code_round_trips() {
         for code in -200..=0 {
             match Error::from_code(code) {
                 None => assert_eq!(code, 0),
-                Some(err) => assert_eq!(err.code(), Some(code), "{err:?}"),
+                Some(err) => assert_eq!(err.code().map(ErrorCode::as_i32), Some(code), "{err:?}"),
             }
         }
+    }
+
+    #[test]
+    fn session_codes_are_session_conditions() {
+        assert_eq!(Error::from_code(-112), Some(Error::SessionExpired));
+        assert_eq!(Error::from_code(-4), Some(Error::ConnectionLoss));
+        assert_eq!(
+            Error::from_code(-101),
+            Some(Error::Server(ErrorCode::NoNode))
+        );
+        assert_eq!(
+            Error::from_code(-126),
+            Some(Error::Server(ErrorCode::Unknown(-126)))
+        );
+        assert!(Error::Server(ErrorCode::NoNode) == ErrorCode::NoNode);
+        assert!(Error::SessionExpired == ErrorCode::SessionExpired);
+        assert!(Error::Timeout != ErrorCode::RequestTimeout);
+        assert_eq!(
+            Error::Server(ErrorCode::NoNode).to_string(),
+            "node does not exist"
+        );
     }
 
     #[test]
@@ -402,8 +307,23 @@ mod tests {
     }
 
     #[test]
-    fn unknown_codes_are_kept() {
-        assert_eq!(Error::from_code(-126), Some(Error::Unknown(-126)));
-        assert_eq!(Error::from_code(42), Some(Error::Unknown(42)));
+    fn a_failed_connect_carries_its_io_cause() {
+        use std::error::Error as _;
+        let err = Error::ConnectFailed {
+            last_attempt: "127.0.0.1:1: connection refused".to_owned(),
+            cause: Some(std::io::Error::from(std::io::ErrorKind::ConnectionRefused).into()),
+        };
+        let source = err.source().expect("the I/O error is the source");
+        assert_eq!(
+            source
+                .downcast_ref::<super::IoCause>()
+                .map(super::IoCause::kind),
+            Some(std::io::ErrorKind::ConnectionRefused)
+        );
+        let no_cause = Error::ConnectFailed {
+            last_attempt: "127.0.0.1:2181: handshake timed out".to_owned(),
+            cause: None,
+        };
+        assert!(no_cause.source().is_none());
     }
 }

@@ -59,6 +59,12 @@ impl FrameDecoder {
 
     /// The next complete frame payload, `Ok(None)` if more bytes are needed, or an error once
     /// the stream is known to be invalid (after which the decoder keeps returning it).
+    ///
+    /// # Errors
+    ///
+    /// [`FrameError::NegativeLength`] or [`FrameError::TooLarge`] when the length prefix is
+    /// negative or over the limit; the stream cannot be resynchronised after either, so the
+    /// connection must be closed.
     pub fn next_frame(&mut self) -> Result<Option<Bytes>, FrameError> {
         if let Some(err) = self.poisoned {
             return Err(err);

@@ -10,6 +10,10 @@ use crate::error::Error;
 ///
 /// For a sequential create, pass `sequential = true`: the server appends a 10-digit suffix, so
 /// the prefix may end with `/` (as `PathUtils` validates `path + "1"`).
+///
+/// # Errors
+///
+/// [`Error::InvalidPath`] naming the rule `path` breaks.
 pub fn validate_path(path: &str, sequential: bool) -> Result<(), Error> {
     check(path, sequential).map_err(|reason| Error::InvalidPath {
         path: path.to_owned(),
@@ -85,6 +89,10 @@ pub struct Chroot {
 
 impl Chroot {
     /// A chroot at `root`. A root of `/` (or the empty string) means no chroot.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidPath`] if `root` is not a valid absolute path.
     pub fn new(root: &str) -> Result<Chroot, Error> {
         if root.is_empty() || root == "/" {
             return Ok(Chroot::none());

@@ -288,7 +288,7 @@ pub enum Request {
         mode: AddWatchMode,
     },
     /// Ask whether this connection holds a watch of the given type on the path (3.5+);
-    /// fails with [`NoWatcher`](crate::Error::NoWatcher) if not.
+    /// fails with [`NoWatcher`](crate::ErrorCode::NoWatcher) if not.
     CheckWatches {
         /// Client path.
         path: String,

@@ -2,6 +2,7 @@
 
 use bytes::Bytes;
 
+use crate::ErrorCode;
 use crate::error::Error;
 use crate::records::{Acl, ClientInfo, Stat};
 
@@ -81,8 +82,8 @@ pub enum MultiResult {
     /// The transaction failed elsewhere; this operation would have succeeded but was not
     /// applied.
     RolledBack,
-    /// This operation failed ([`Error::RuntimeInconsistency`] marks operations after the first
-    /// failure, which were not attempted).
+    /// This operation failed (`Error::Server(ErrorCode::RuntimeInconsistency)` marks the
+    /// operations after the first failure, which were not attempted).
     Error(Error),
 }
 
@@ -106,7 +107,7 @@ pub enum ReadResult {
 /// The first failed operation of a transaction, with its index: the cause of the failure.
 pub fn first_error(results: &[MultiResult]) -> Option<(usize, &Error)> {
     results.iter().enumerate().find_map(|(i, r)| match r {
-        MultiResult::Error(Error::RuntimeInconsistency) => None,
+        MultiResult::Error(Error::Server(ErrorCode::RuntimeInconsistency)) => None,
         MultiResult::Error(err) => Some((i, err)),
         _ => None,
     })

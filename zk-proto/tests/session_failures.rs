@@ -8,8 +8,8 @@ use std::time::Duration;
 use support::{PASSWD, SESSION_ID, Script, config, stat};
 use zk_proto::records::{GetDataResponse, StatResponse};
 use zk_proto::{
-    Action, Error, ExpiryPolicy, Output, Request, Response, SessionId, SessionState, StateChange,
-    WatchEvent,
+    Action, Error, ErrorCode, ExpiryPolicy, Output, Request, Response, SessionId, SessionState,
+    StateChange, WatchEvent,
 };
 
 fn completions(events: &[Output]) -> Vec<(u64, Result<Response, Error>)> {
@@ -365,11 +365,11 @@ fn an_auth_failure_stops_the_session_and_fails_everything() {
     assert_eq!(states(&events), [SessionState::AuthFailed]);
     let done = completions(&events);
     assert!(done.contains(&(pending.get(), Err(Error::ConnectionLoss))));
-    assert!(done.contains(&(auth.get(), Err(Error::AuthFailed))));
+    assert!(done.contains(&(auth.get(), Err(Error::Server(ErrorCode::AuthFailed)))));
     assert!(matches!(s.take_transport()[..], [Action::Disconnect(_)]));
     assert_eq!(
         s.session.submit(Request::exists("/a"), s.now),
-        Err(Error::AuthFailed)
+        Err(Error::Server(ErrorCode::AuthFailed))
     );
     assert_eq!(s.session.poll_timeout(), None);
 }

@@ -13,8 +13,8 @@ use zk_proto::records::{
     SyncResponse,
 };
 use zk_proto::{
-    Acl, CreateMode, Error, MultiOp, MultiResult, OpCode, Output, Request, Response, ServerVersion,
-    first_error,
+    Acl, CreateMode, Error, ErrorCode, MultiOp, MultiResult, OpCode, Output, Request, Response,
+    ServerVersion, first_error,
 };
 
 fn complete(events: &[Output]) -> Vec<(u64, Result<Response, Error>)> {
@@ -334,11 +334,14 @@ fn a_failed_multi_reports_every_result_as_the_server_encodes_it() {
         results,
         &[
             MultiResult::RolledBack,
-            MultiResult::Error(Error::BadVersion),
-            MultiResult::Error(Error::RuntimeInconsistency)
+            MultiResult::Error(Error::Server(ErrorCode::BadVersion)),
+            MultiResult::Error(Error::Server(ErrorCode::RuntimeInconsistency))
         ]
     );
-    assert_eq!(first_error(results), Some((1, &Error::BadVersion)));
+    assert_eq!(
+        first_error(results),
+        Some((1, &Error::Server(ErrorCode::BadVersion)))
+    );
 }
 
 #[test]
@@ -383,7 +386,7 @@ fn a_multi_read_error_result_without_an_error_is_a_protocol_error_not_a_server_c
             &results[..],
             [
                 zk_proto::ReadResult::Error(Error::Protocol { .. }),
-                zk_proto::ReadResult::Error(Error::NoNode)
+                zk_proto::ReadResult::Error(Error::Server(ErrorCode::NoNode))
             ]
         ),
         "{results:?}"
@@ -441,8 +444,8 @@ fn invalid_input_is_rejected_before_anything_is_sent() {
             matches!(
                 err,
                 Error::InvalidPath { .. }
-                    | Error::InvalidAcl
-                    | Error::InvalidArgument(_)
+                    | Error::Server(ErrorCode::InvalidAcl)
+                    | Error::InvalidArgument { .. }
                     | Error::RequestTooLarge { .. }
             ),
             "{request:?} gave {err:?}"
@@ -516,7 +519,7 @@ fn a_request_past_its_deadline_times_out_and_its_late_reply_is_consumed() {
     s.advance(Duration::from_secs(1));
     assert_eq!(
         complete(&s.take_events()),
-        [(slow.get(), Err(Error::RequestTimeout))]
+        [(slow.get(), Err(Error::Timeout))]
     );
     let next = s.session.submit(Request::exists("/next"), s.now).unwrap();
     let sent2 = s.sent();
@@ -570,7 +573,7 @@ fn operations_a_known_old_server_lacks_fail_locally() {
     for r in unsupported {
         assert_eq!(
             s.session.submit(r.clone(), s.now),
-            Err(Error::Unimplemented),
+            Err(Error::Server(ErrorCode::Unimplemented)),
             "{r:?}"
         );
     }
@@ -589,12 +592,12 @@ fn an_unimplemented_reply_teaches_the_session_not_to_send_that_opcode_again() {
     s.reply_err(sent[0].xid, -1, -6);
     assert_eq!(
         complete(&s.take_events()),
-        [(id.get(), Err(Error::Unimplemented))]
+        [(id.get(), Err(Error::Server(ErrorCode::Unimplemented)))]
     );
     assert!(!s.session.supports(OpCode::WhoAmI));
     assert_eq!(
         s.session.submit(Request::WhoAmI, s.now),
-        Err(Error::Unimplemented)
+        Err(Error::Server(ErrorCode::Unimplemented))
     );
     // A TTL refusal with a real zxid (extended types disabled) is an ordinary error.
     let ttl = s
@@ -614,7 +617,7 @@ fn an_unimplemented_reply_teaches_the_session_not_to_send_that_opcode_again() {
     s.reply_err(sent[0].xid, 40, -6);
     assert_eq!(
         complete(&s.take_events()),
-        [(ttl.get(), Err(Error::Unimplemented))]
+        [(ttl.get(), Err(Error::Server(ErrorCode::Unimplemented)))]
     );
     assert!(s.session.supports(OpCode::CreateTtl));
 }
@@ -627,7 +630,7 @@ fn unknown_error_codes_are_ordinary_failures() {
     s.reply_err(sent[0].xid, 5, -4242);
     assert_eq!(
         complete(&s.take_events()),
-        [(id.get(), Err(Error::Unknown(-4242)))]
+        [(id.get(), Err(Error::Server(ErrorCode::Unknown(-4242))))]
     );
     assert_eq!(s.session.state(), zk_proto::SessionState::Connected);
 }

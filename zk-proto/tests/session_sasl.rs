@@ -150,7 +150,7 @@ fn a_rejected_sasl_exchange_ends_in_auth_failed() {
     assert_eq!(states(&events), [SessionState::AuthFailed]);
     assert!(events.contains(&Output::Complete {
         id: queued,
-        result: Err(zk_proto::Error::AuthFailed),
+        result: Err(zk_proto::Error::Server(zk_proto::ErrorCode::AuthFailed)),
         watch: None
     }));
 }

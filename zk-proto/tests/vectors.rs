@@ -22,8 +22,8 @@ use zk_proto::records::{
     WhoAmIResponse,
 };
 use zk_proto::{
-    Acl, Action, AddWatchMode, ConnId, CreateMode, Error, EventType, Id, MultiOp, MultiResult,
-    NodeEvent, OpCode, Output, Perms, ReadOp, ReadResult, Request, Response, Session,
+    Acl, Action, AddWatchMode, ConnId, CreateMode, Error, ErrorCode, EventType, Id, MultiOp,
+    MultiResult, NodeEvent, OpCode, Output, Perms, ReadOp, ReadResult, Request, Response, Session,
     SessionConfig, SessionId, SessionState, Stat, StateChange, WatchEvent, WatchId, first_error,
 };
 
@@ -350,7 +350,10 @@ fn v13_09_error_reply_no_node() {
     let (h, r) = reply_of(&bytes);
     assert_eq!(h, hdr(3, 237, -101));
     assert_eq!(r.remaining(), 0, "an error reply is the header alone");
-    assert_eq!(Error::from_code(h.err), Some(Error::NoNode));
+    assert_eq!(
+        Error::from_code(h.err),
+        Some(Error::Server(ErrorCode::NoNode))
+    );
     assert_eq!(bare_reply(3, 237, -101), bytes);
 }
 
@@ -389,7 +392,10 @@ fn v13_11_multi_response_with_error() {
     assert_eq!(ErrorResponse::decode(&mut r).unwrap().err, -103);
     assert_eq!(MultiHeader::decode(&mut r).unwrap(), mh(-1, true, -1));
     assert_eq!(r.remaining(), 0);
-    assert_eq!(Error::from_code(-103), Some(Error::BadVersion));
+    assert_eq!(
+        Error::from_code(-103),
+        Some(Error::Server(ErrorCode::BadVersion))
+    );
 }
 
 #[test]
@@ -862,7 +868,10 @@ fn v13_32_multi_read() {
     assert_eq!(data.stat, stat_13_31());
     assert_eq!(MultiHeader::decode(&mut r).unwrap(), mh(-1, false, -101));
     assert_eq!(ErrorResponse::decode(&mut r).unwrap().err, -101);
-    assert_eq!(Error::from_code(-101), Some(Error::NoNode));
+    assert_eq!(
+        Error::from_code(-101),
+        Some(Error::Server(ErrorCode::NoNode))
+    );
     assert_eq!(MultiHeader::decode(&mut r).unwrap(), mh(8, false, 0));
     assert_eq!(
         GetChildrenResponse::decode(&mut r).unwrap().children,
@@ -896,7 +905,10 @@ fn v13_34_unknown_opcode_unimplemented() {
     let (h, r) = reply_of(&bytes);
     assert_eq!(h, hdr(1, -1, -6));
     assert_eq!(r.remaining(), 0);
-    assert_eq!(Error::from_code(h.err), Some(Error::Unimplemented));
+    assert_eq!(
+        Error::from_code(h.err),
+        Some(Error::Server(ErrorCode::Unimplemented))
+    );
 }
 
 #[test]
@@ -917,7 +929,10 @@ fn v13_35_auth_unknown_scheme_auth_failed() {
     let (h, r) = reply_of(&bytes);
     assert_eq!(h, hdr(-4, 0, -115));
     assert_eq!(r.remaining(), 0);
-    assert_eq!(Error::from_code(h.err), Some(Error::AuthFailed));
+    assert_eq!(
+        Error::from_code(h.err),
+        Some(Error::Server(ErrorCode::AuthFailed))
+    );
 }
 
 #[test]
@@ -994,7 +1009,10 @@ fn v13_37_sasl_digest_md5() {
     let bytes = wire(V13_37_S2_WRONG_PASSWORD);
     let (h, mut r) = reply_of(&bytes);
     assert_eq!(h, hdr(2, 0, -115));
-    assert_eq!(Error::from_code(h.err), Some(Error::AuthFailed));
+    assert_eq!(
+        Error::from_code(h.err),
+        Some(Error::Server(ErrorCode::AuthFailed))
+    );
     assert_eq!(SetSaslResponse::decode(&mut r).unwrap().token, None);
     assert_eq!(r.remaining(), 0);
 }
@@ -1030,7 +1048,10 @@ fn v13_38_read_only_server() {
     let (h, r) = reply_of(&bytes);
     assert_eq!(h, hdr(2, 0, -119));
     assert_eq!(r.remaining(), 0);
-    assert_eq!(Error::from_code(h.err), Some(Error::NotReadOnly));
+    assert_eq!(
+        Error::from_code(h.err),
+        Some(Error::Server(ErrorCode::NotReadOnly))
+    );
 
     // The bare 16-byte ReplyHeader sent instead of a ConnectResponse.
     let bytes = wire(V13_38_S_REFUSAL);
@@ -1042,7 +1063,10 @@ fn v13_38_read_only_server() {
     );
     let h = ReplyHeader::from_bytes(body).unwrap();
     assert_eq!(h, hdr(0, 0, -119));
-    assert_eq!(Error::from_code(h.err), Some(Error::NotReadOnly));
+    assert_eq!(
+        Error::from_code(h.err),
+        Some(Error::Server(ErrorCode::NotReadOnly))
+    );
 }
 
 #[test]
@@ -1312,7 +1336,10 @@ fn session_13_01_to_13_24_full_transcript() {
         .unwrap();
     assert_eq!(transmit(&mut s, conn, now), hex(V13_08));
     s.handle_data(conn, &hex(V13_09), now);
-    assert_eq!(drain(&mut s), [complete(id, Err(Error::NoNode))]);
+    assert_eq!(
+        drain(&mut s),
+        [complete(id, Err(Error::Server(ErrorCode::NoNode)))]
+    );
     assert_eq!(s.last_zxid(), 237);
 
     // xid 4: 13.10 / 13.11.
@@ -1337,9 +1364,12 @@ fn session_13_01_to_13_24_full_transcript() {
     s.handle_data(conn, &hex(V13_11), now);
     let results = vec![
         MultiResult::RolledBack,
-        MultiResult::Error(Error::BadVersion),
+        MultiResult::Error(Error::Server(ErrorCode::BadVersion)),
     ];
-    assert_eq!(first_error(&results), Some((1, &Error::BadVersion)));
+    assert_eq!(
+        first_error(&results),
+        Some((1, &Error::Server(ErrorCode::BadVersion)))
+    );
     assert_eq!(drain(&mut s), [complete(id, Ok(Response::Multi(results)))]);
     assert_eq!(s.last_zxid(), 238);
 
@@ -1586,7 +1616,10 @@ fn session_13_28_ping_reply_with_xid_minus_two() {
     let mut chunk = wire(V13_28_S);
     chunk.extend(bare_reply(1, 0xa6, -101));
     s.handle_data(conn, &chunk, later);
-    assert_eq!(drain(&mut s), [complete(id, Err(Error::NoNode))]);
+    assert_eq!(
+        drain(&mut s),
+        [complete(id, Err(Error::Server(ErrorCode::NoNode)))]
+    );
 }
 
 /// The 13.29 SetWatches frame with its xid replaced: the session, like the Java client, sends
@@ -1946,7 +1979,7 @@ fn session_13_31_13_32_multi_and_multi_read() {
                     data: Bytes::from_static(b"zz"),
                     stat: stat_13_31(),
                 },
-                ReadResult::Error(Error::NoNode),
+                ReadResult::Error(Error::Server(ErrorCode::NoNode)),
                 ReadResult::Children(vec!["x".into(), "m2".into(), "seq-0000000000".into()]),
             ]))
         )]
@@ -1980,10 +2013,16 @@ fn session_13_34_unimplemented_reply() {
     let id = s.submit(Request::WhoAmI, now).unwrap();
     assert_eq!(transmit(&mut s, conn, now), wire(V13_36_C));
     s.handle_data(conn, &wire(V13_34_S), now);
-    assert_eq!(drain(&mut s), [complete(id, Err(Error::Unimplemented))]);
+    assert_eq!(
+        drain(&mut s),
+        [complete(id, Err(Error::Server(ErrorCode::Unimplemented)))]
+    );
     assert!(!s.supports(OpCode::WhoAmI));
     assert_eq!(s.last_zxid(), 0, "zxid -1 is not a zxid");
-    assert_eq!(s.submit(Request::WhoAmI, now), Err(Error::Unimplemented));
+    assert_eq!(
+        s.submit(Request::WhoAmI, now),
+        Err(Error::Server(ErrorCode::Unimplemented))
+    );
     // <EOF>
     // Past the connection's probation, so the reconnect is immediate (no backoff).
     let now = now + Duration::from_secs(3);
@@ -2021,14 +2060,14 @@ fn session_13_35_auth_failed() {
         outputs,
         [
             connected(SessionState::AuthFailed, SESSION_A),
-            complete(id, Err(Error::AuthFailed)),
+            complete(id, Err(Error::Server(ErrorCode::AuthFailed))),
         ]
     );
     assert_eq!(s.state(), SessionState::AuthFailed);
     assert!(s.state().is_terminal());
     assert_eq!(
         s.submit(Request::get_data(VEC), now),
-        Err(Error::AuthFailed)
+        Err(Error::Server(ErrorCode::AuthFailed))
     );
     assert_eq!(s.poll_timeout(), None);
 }
@@ -2099,7 +2138,7 @@ fn session_13_38_read_only_server() {
                     stat: Stat::default(),
                 })
             ),
-            complete(create, Err(Error::NotReadOnly)),
+            complete(create, Err(Error::Server(ErrorCode::NotReadOnly))),
         ]
     );
     assert_eq!(s.state(), SessionState::ConnectedReadOnly);

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use zk_client::{Client, CreateMode, CreateOptions, Error, EventType, RetryPolicy, WatchEvent};
+use zk_client::{
+    Client, CreateMode, CreateOptions, Error, ErrorCode, EventType, RetryPolicy, WatchEvent,
+};
 
 use crate::error::{RecipeError, Result};
 use crate::naming::hostname;
@@ -87,7 +89,7 @@ impl Barrier {
     pub async fn remove(&self) -> Result<bool> {
         match self.client.delete(&self.path, None).await {
             Ok(()) => Ok(true),
-            Err(Error::NoNode) => Ok(false),
+            Err(Error::Server(ErrorCode::NoNode)) => Ok(false),
             Err(error) if self.retry.is_retryable(&error) => {
                 // The delete may have gone through before the connection dropped.
                 match self
@@ -95,7 +97,7 @@ impl Barrier {
                     .retry(&self.retry, || self.client.delete(&self.path, None))
                     .await
                 {
-                    Ok(()) | Err(Error::NoNode) => Ok(true),
+                    Ok(()) | Err(Error::Server(ErrorCode::NoNode)) => Ok(true),
                     Err(error) => Err(error.into()),
                 }
             }
@@ -311,7 +313,7 @@ impl DoubleBarrier {
         })
         .await;
         match created {
-            Ok(_) | Err(Error::NodeExists) => Ok(()),
+            Ok(_) | Err(Error::Server(ErrorCode::NodeExists)) => Ok(()),
             Err(error) => Err(error.into()),
         }
     }
@@ -345,14 +347,14 @@ impl DoubleBarrier {
     async fn inner_leave(&self) -> Result<()> {
         let ready = join(&self.path, "ready");
         match retry(&self.client, || self.client.delete(&ready, None)).await {
-            Ok(()) | Err(Error::NoNode) => {}
+            Ok(()) | Err(Error::Server(ErrorCode::NoNode)) => {}
             Err(error) => return Err(error.into()),
         }
         loop {
             let mut children =
                 match retry(&self.client, || self.client.get_children(&self.path)).await {
                     Ok(children) => children,
-                    Err(Error::NoNode) => return Ok(()),
+                    Err(Error::Server(ErrorCode::NoNode)) => return Ok(()),
                     Err(error) => return Err(error.into()),
                 };
             // A straggler may have put `ready` back; it is not a member.
@@ -388,7 +390,7 @@ impl DoubleBarrier {
 
     async fn delete_own_node(&self) -> Result<()> {
         match retry(&self.client, || self.client.delete(&self.create_path, None)).await {
-            Ok(()) | Err(Error::NoNode) => Ok(()),
+            Ok(()) | Err(Error::Server(ErrorCode::NoNode)) => Ok(()),
             Err(error) => Err(error.into()),
         }
     }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
-use zk_client::{Client, Error, RetryPolicy};
+use zk_client::{Client, Error, ErrorCode, RetryPolicy};
 
 use crate::error::{RecipeError, Result};
 
@@ -334,7 +334,9 @@ impl<T: CounterValue> Counter<T> {
                 .await
             {
                 Ok((data, stat)) => return Ok((self.decode(&data)?, stat.version)),
-                Err(Error::NoNode) => self.ensured.store(false, Ordering::Relaxed),
+                Err(Error::Server(ErrorCode::NoNode)) => {
+                    self.ensured.store(false, Ordering::Relaxed)
+                }
                 Err(error) => return Err(error.into()),
             }
         }
@@ -390,8 +392,10 @@ impl<T: CounterValue> Counter<T> {
                     return Ok(new);
                 }
                 // Someone else changed it first: try again on the new value.
-                Err(Error::BadVersion) => continue,
-                Err(Error::NoNode) => self.ensured.store(false, Ordering::Relaxed),
+                Err(Error::Server(ErrorCode::BadVersion)) => continue,
+                Err(Error::Server(ErrorCode::NoNode)) => {
+                    self.ensured.store(false, Ordering::Relaxed)
+                }
                 Err(error) if self.retry.is_retryable(&error) => {
                     // Applied or not? Once reconnected, an unchanged version says not.
                     let (_, now) = self.read().await?;

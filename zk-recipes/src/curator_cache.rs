@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use zk_client::{AddWatchMode, Client, Error, EventType, Stat, WatchEvent, WatchStream};
+use zk_client::{AddWatchMode, Client, Error, ErrorCode, EventType, Stat, WatchEvent, WatchStream};
 
 use crate::error::{RecipeError, Result};
 use crate::support::events::{DEFAULT_CAPACITY, Events, Hub};
@@ -340,7 +340,7 @@ impl Worker {
                     true
                 }
                 Msg::Rewatched(Err(error)) => match error {
-                    Error::Closed | Error::AuthFailed => false,
+                    Error::Closed | Error::Server(ErrorCode::AuthFailed) => false,
                     error => {
                         tracing::warn!(%error, root = %self.shared.root, "curator cache could not watch again");
                         self.rewatch(true)
@@ -544,7 +544,7 @@ impl Worker {
                 self.put(NodeData { path, data, stat });
                 true
             }
-            Err(Error::NoNode) => {
+            Err(Error::Server(ErrorCode::NoNode)) => {
                 self.remove(&path);
                 true
             }
@@ -569,14 +569,14 @@ impl Worker {
                 true
             }
             // The data read of the same node removes it.
-            Err(Error::NoNode) => true,
+            Err(Error::Server(ErrorCode::NoNode)) => true,
             Err(error) => self.failed(Read::Children(path), error),
         }
     }
 
     fn failed(&mut self, read: Read, error: Error) -> bool {
         match error {
-            Error::Closed | Error::AuthFailed => false,
+            Error::Closed | Error::Server(ErrorCode::AuthFailed) => false,
             // The watch ends too: everything is read again on the new session.
             Error::SessionExpired => true,
             error if is_transient(&error) => {

@@ -38,7 +38,9 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 use futures_util::future::{Either, select};
-use zk_client::{Client, CreateMode, CreateOptions, Error, OneshotWatch, SessionId, WatchEvent};
+use zk_client::{
+    Client, CreateMode, CreateOptions, Error, ErrorCode, OneshotWatch, SessionId, WatchEvent,
+};
 
 use crate::error::{RecipeError, Result};
 use crate::lock::engine::{Removal, remove};
@@ -180,9 +182,11 @@ impl SetPartitionerBuilder {
             .identifier
             .unwrap_or_else(|| format!("{}-{}", hostname(), std::process::id()));
         if identifier.contains('/') {
-            return Err(
-                Error::InvalidArgument("a partitioner identifier cannot contain '/'").into(),
-            );
+            return Err(Error::InvalidArgument {
+                argument: "identifier",
+                reason: "a partitioner identifier cannot contain '/'",
+            }
+            .into());
         }
         let lock_path = join(&self.path, "locks");
         let party_path = join(&self.path, "party");
@@ -199,7 +203,10 @@ impl SetPartitionerBuilder {
             {
                 Ok((_, stat)) => Ok(stat),
                 // Our own create, retried after a lost reply.
-                Err(Error::NodeExists) => client.exists(&party_node).await?.ok_or(Error::NoNode),
+                Err(Error::Server(ErrorCode::NodeExists)) => client
+                    .exists(&party_node)
+                    .await?
+                    .ok_or(Error::Server(ErrorCode::NoNode)),
                 Err(e) => Err(e),
             }
         })

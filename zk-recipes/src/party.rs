@@ -2,7 +2,7 @@
 //! (identifiers in the node names), on kazoo's node names.
 
 use bytes::Bytes;
-use zk_client::{Client, CreateMode, CreateOptions, Error, RetryPolicy};
+use zk_client::{Client, CreateMode, CreateOptions, Error, ErrorCode, RetryPolicy};
 
 use crate::error::Result;
 use crate::naming::kazoo_uuid;
@@ -54,7 +54,7 @@ impl Member {
             .await;
         match created {
             // Already there: an earlier attempt whose reply was lost, or a second join.
-            Ok(_) | Err(Error::NodeExists) => {
+            Ok(_) | Err(Error::Server(ErrorCode::NodeExists)) => {
                 self.participating = true;
                 Ok(())
             }
@@ -66,14 +66,14 @@ impl Member {
         self.participating = false;
         match self.client.delete(&self.create_path, None).await {
             Ok(()) => Ok(true),
-            Err(Error::NoNode) => Ok(false),
+            Err(Error::Server(ErrorCode::NoNode)) => Ok(false),
             Err(error) if self.retry.is_retryable(&error) => {
                 match self
                     .client
                     .retry(&self.retry, || self.client.delete(&self.create_path, None))
                     .await
                 {
-                    Ok(()) | Err(Error::NoNode) => Ok(true),
+                    Ok(()) | Err(Error::Server(ErrorCode::NoNode)) => Ok(true),
                     Err(error) => Err(error.into()),
                 }
             }
@@ -212,7 +212,7 @@ impl Party {
             let path = join(&m.path, &child);
             match m.client.retry(&m.retry, || m.client.get_data(&path)).await {
                 Ok((data, _)) => members.push(String::from_utf8_lossy(&data).into_owned()),
-                Err(Error::NoNode) => {}
+                Err(Error::Server(ErrorCode::NoNode)) => {}
                 Err(error) => return Err(error.into()),
             }
         }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use zk_client::{Client, CreateMode, CreateOptions, Error, SessionId, Stat, WatchEvent};
+use zk_client::{Client, CreateMode, CreateOptions, Error, ErrorCode, SessionId, Stat, WatchEvent};
 
 use crate::error::{RecipeError, Result};
 use crate::lock::engine::{Cleanup, Contended, Contender, Protocol, Removal, Woken, remove, wake};
@@ -145,14 +145,14 @@ impl Semaphore {
     pub async fn lease_holders(&self) -> Result<Vec<String>> {
         let children = match self.client.get_children(&self.path).await {
             Ok(children) => children,
-            Err(Error::NoNode) => return Ok(Vec::new()),
+            Err(Error::Server(ErrorCode::NoNode)) => return Ok(Vec::new()),
             Err(e) => return Err(e.into()),
         };
         let mut holders = Vec::with_capacity(children.len());
         for child in children {
             match self.client.get_data(&join(&self.path, &child)).await {
                 Ok((data, _)) => holders.push(String::from_utf8_lossy(&data).into_owned()),
-                Err(Error::NoNode) => {}
+                Err(Error::Server(ErrorCode::NoNode)) => {}
                 Err(e) => return Err(e.into()),
             }
         }
@@ -205,15 +205,15 @@ impl Semaphore {
             .await;
             match created {
                 Ok(_) => return Ok(()),
-                Err(Error::NoNode) => {
+                Err(Error::Server(ErrorCode::NoNode)) => {
                     retry(&self.client, || self.client.ensure_path(parent(&self.path))).await?;
                 }
-                Err(Error::NodeExists) => {
+                Err(Error::Server(ErrorCode::NodeExists)) => {
                     let data = match retry(&self.client, || self.client.get_data(&self.path)).await
                     {
                         Ok((data, _)) => data,
                         // Deleted in between: create it again.
-                        Err(Error::NoNode) => continue,
+                        Err(Error::Server(ErrorCode::NoNode)) => continue,
                         Err(e) => return Err(e.into()),
                     };
                     // Non-numeric data is ignored (the node may serve other purposes).
@@ -335,7 +335,7 @@ impl Semaphore {
                     .create_with(lease_path, self.data.clone(), &options)
                     .await
                 {
-                    Ok(_) | Err(Error::NodeExists) => {}
+                    Ok(_) | Err(Error::Server(ErrorCode::NodeExists)) => {}
                     Err(e) => return Err(e.into()),
                 }
             }
@@ -400,7 +400,7 @@ impl Semaphore {
             }));
         }
         match self.client.delete(lease_path, None).await {
-            Ok(()) | Err(Error::NoNode) => Ok(None),
+            Ok(()) | Err(Error::Server(ErrorCode::NoNode)) => Ok(None),
             Err(e) => Err(e.into()),
         }
     }

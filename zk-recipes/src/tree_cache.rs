@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use zk_client::{
-    Client, Error, EventType, OneshotWatch, RetryPolicy, SessionId, SessionState, Stat,
+    Client, Error, ErrorCode, EventType, OneshotWatch, RetryPolicy, SessionId, SessionState, Stat,
     StateChange, StateStream, WatchEvent,
 };
 
@@ -146,9 +146,10 @@ pub(crate) fn relative<'a>(root: &str, path: &'a str) -> Result<Vec<&'a str>> {
     };
     match rest {
         Some(rest) => Ok(rest.split('/').filter(|c| !c.is_empty()).collect()),
-        None => Err(RecipeError::Zk(Error::InvalidArgument(
-            "the path is outside of the cached tree",
-        ))),
+        None => Err(RecipeError::Zk(Error::InvalidArgument {
+            argument: "path",
+            reason: "the path is outside of the cached tree",
+        })),
     }
 }
 
@@ -687,7 +688,7 @@ impl Worker {
     /// Handles a failed read; `false` if the cache must stop.
     fn failed(&mut self, tree: &Tree, id: u64, kind: Kind, error: Error) -> bool {
         match error {
-            Error::Closed | Error::AuthFailed => false,
+            Error::Closed | Error::Server(ErrorCode::AuthFailed) => false,
             // Everything is read again on the new session.
             Error::SessionExpired => true,
             error if is_transient(&error) => {
@@ -754,7 +755,7 @@ impl Worker {
                 }
                 true
             }
-            Err(Error::NoNode) => {
+            Err(Error::Server(ErrorCode::NoNode)) => {
                 self.on_deleted(tree, id);
                 true
             }
@@ -791,7 +792,7 @@ impl Worker {
                 }
                 true
             }
-            Err(Error::NoNode) => {
+            Err(Error::Server(ErrorCode::NoNode)) => {
                 self.on_deleted(tree, id);
                 true
             }

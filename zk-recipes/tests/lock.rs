@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use support::waits::{children, soon, still_pending, wait_children};
-use zk_client::{Error, WatcherType};
+use zk_client::{Error, ErrorCode, WatcherType};
 use zk_recipes::{Lock, ReadLock, RecipeError, WriteLock};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,7 +106,7 @@ async fn timeouts_leave_no_node_and_no_watch() {
     // kazoo #175: nothing stays registered on the server for the holder's node.
     assert_eq!(
         b.check_watches(held.path(), WatcherType::Any).await,
-        Err(Error::NoWatcher)
+        Err(Error::Server(ErrorCode::NoWatcher))
     );
     held.release().await.unwrap();
     a.close().await;

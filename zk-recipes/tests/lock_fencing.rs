@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use support::waits::{soon, wait_state};
 use support::{OwnServer, client_with};
-use zk_client::{Error, SessionState};
+use zk_client::{Error, ErrorCode, SessionState};
 use zk_recipes::{Lock, RecipeError};
 
 const SESSION: Duration = Duration::from_secs(10);
@@ -107,7 +107,7 @@ async fn a_fenced_write_is_refused_by_the_server_once_the_node_is_gone() {
         guard
             .set_data_fenced("/data", "stale version", Some(0))
             .await,
-        Err(RecipeError::Zk(Error::BadVersion)),
+        Err(RecipeError::Zk(Error::Server(ErrorCode::BadVersion))),
         "the write's own error is reported as such"
     );
 
@@ -123,7 +123,10 @@ async fn a_fenced_write_is_refused_by_the_server_once_the_node_is_gone() {
         .commit()
         .await
         .unwrap_err();
-    assert_eq!((refused.failed_op, refused.error), (Some(0), Error::NoNode));
+    assert_eq!(
+        (refused.failed_op, refused.error),
+        (Some(0), Error::Server(ErrorCode::NoNode))
+    );
     assert_eq!(a.get_data("/data").await.unwrap().0, "held");
     drop(guard);
     a.close().await;

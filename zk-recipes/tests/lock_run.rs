@@ -110,7 +110,9 @@ async fn run_releases_after_the_work_on_every_kind_of_lock() {
         .unwrap();
     assert!(matches!(
         failed,
-        Err(RecipeError::Zk(zk_client::Error::NoNode))
+        Err(RecipeError::Zk(zk_client::Error::Server(
+            zk_client::ErrorCode::NoNode
+        )))
     ));
     assert!(children(&client, "/l").await.is_empty());
     // A lock held elsewhere: run waits at most its timeout.

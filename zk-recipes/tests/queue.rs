@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use support::within;
 use support::{OwnServer, WAIT, client_with};
-use zk_client::{Error, WatcherType};
+use zk_client::{Error, ErrorCode, WatcherType};
 use zk_recipes::{ChildrenWatch, LockingQueue, Queue, RecipeError};
 
 const SESSION: Duration = Duration::from_secs(10);
@@ -36,7 +36,7 @@ async fn queue_orders_by_priority_then_creation_with_kazoos_names() {
     queue.put_with_priority("e", 999).await.unwrap();
     assert!(matches!(
         queue.put_with_priority("f", 1000).await,
-        Err(RecipeError::Zk(Error::InvalidArgument(_)))
+        Err(RecipeError::Zk(Error::InvalidArgument { .. }))
     ));
     assert_eq!(
         sorted(client.get_children("/q").await.unwrap()),
@@ -226,7 +226,7 @@ async fn locking_queue_timeouts_and_cancels_leave_no_watches() {
     for path in ["/lq/entries", "/lq/taken"] {
         assert_eq!(
             client.check_watches(path, WatcherType::Any).await,
-            Err(Error::NoWatcher),
+            Err(Error::Server(ErrorCode::NoWatcher)),
             "{path} is still watched"
         );
     }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use support::waits::{children, soon, wait_children};
-use zk_client::{Error, WatcherType};
+use zk_client::{Error, ErrorCode, WatcherType};
 use zk_recipes::{RecipeError, Semaphore};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,7 +130,7 @@ async fn timeouts_cancels_and_drops_leave_no_nodes() {
     // The pool watch of the timed-out attempts is gone from the server too (kazoo #175).
     assert_eq!(
         b.check_watches("/one", WatcherType::Any).await,
-        Err(Error::NoWatcher)
+        Err(Error::Server(ErrorCode::NoWatcher))
     );
     for delay_ms in [0u64, 1, 2, 4, 8, 30] {
         let _ = tokio::time::timeout(Duration::from_millis(delay_ms), sem.acquire(None)).await;

@@ -11,7 +11,7 @@ use support::waits::wait_for_state;
 use support::watches::{server_data_watches, until_unwatched};
 use support::within;
 use support::{OwnServer, WAIT, client_with};
-use zk_client::{Error, EventType, SessionState, WatchEvent};
+use zk_client::{Error, ErrorCode, EventType, SessionState, WatchEvent};
 use zk_recipes::{
     ChildrenUpdate, ChildrenWatch, DataUpdate, DataWatch, PatientChildrenWatch, RecipeError,
 };
@@ -174,7 +174,10 @@ async fn children_watch_follows_kazoo() {
     })
     .await;
     assert!(
-        matches!(end, Some(Err(RecipeError::Zk(Error::NoNode)))),
+        matches!(
+            end,
+            Some(Err(RecipeError::Zk(Error::Server(ErrorCode::NoNode))))
+        ),
         "{end:?}"
     );
     assert!(with_events.next().await.is_none());
@@ -183,7 +186,7 @@ async fn children_watch_follows_kazoo() {
     let mut missing = ChildrenWatch::new(&client, "/missing");
     assert!(matches!(
         missing.next().await,
-        Some(Err(RecipeError::Zk(Error::NoNode)))
+        Some(Err(RecipeError::Zk(Error::Server(ErrorCode::NoNode))))
     ));
     assert!(missing.next().await.is_none());
     until_unwatched(&client, "/parent").await;
@@ -219,7 +222,7 @@ async fn patient_children_watch_waits_for_quiet() {
     let missing = PatientChildrenWatch::new(&client, "/missing", boundary);
     assert!(matches!(
         missing.wait_stable().await,
-        Err(RecipeError::Zk(Error::NoNode))
+        Err(RecipeError::Zk(Error::Server(ErrorCode::NoNode)))
     ));
     client.close().await;
 }

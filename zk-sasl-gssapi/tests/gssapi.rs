@@ -14,7 +14,7 @@ use support::{
 };
 use zk_client_tokio::auth::AclBuilder;
 use zk_client_tokio::sasl::{SaslConfig, SaslError, SaslMechanism, SaslMechanismFactory};
-use zk_client_tokio::{Client, CreateOptions, Error, HostPort, Perms, SessionState};
+use zk_client_tokio::{Client, CreateOptions, Error, ErrorCode, HostPort, Perms, SessionState};
 use zk_sasl_gssapi::GssapiConfig;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -99,7 +99,10 @@ async fn keytab_client(realm: Realm) {
     let anonymous = zk_client_tokio::connect(&cluster.connect_string())
         .await
         .unwrap();
-    assert_eq!(anonymous.get_data("/kerberos").await, Err(Error::NoAuth));
+    assert_eq!(
+        anonymous.get_data("/kerberos").await,
+        Err(Error::Server(ErrorCode::NoAuth))
+    );
 
     // A new connection of the same session runs the whole exchange again: without it the
     // new connection would be anonymous and NoAuth.
@@ -191,7 +194,11 @@ async fn refused_credentials(realm: Realm) {
         let (sasl, exchanges) = counted(config);
         let refused = connect(&connect_string, sasl).await;
         let took = started.elapsed();
-        assert_eq!(refused.err(), Some(Error::AuthFailed), "{what}");
+        assert_eq!(
+            refused.err(),
+            Some(Error::Server(ErrorCode::AuthFailed)),
+            "{what}"
+        );
         // At once: the first refusal ends the session, with no retry on other connections.
         assert_eq!(exchanges.load(Ordering::SeqCst), 1, "{what}: one exchange");
         let logs = realm.take_logs();
@@ -214,7 +221,7 @@ async fn refused_credentials(realm: Realm) {
     let refused = connect(&plain.connect_string(), sasl).await;
     assert_eq!(
         refused.err(),
-        Some(Error::AuthFailed),
+        Some(Error::Server(ErrorCode::AuthFailed)),
         "a server without SASL"
     );
     assert_eq!(exchanges.load(Ordering::SeqCst), 1, "no retry");
@@ -283,7 +290,7 @@ async fn server_principal(realm: Realm) {
             .into_sasl_config(),
     )
     .await;
-    assert_eq!(refused.err(), Some(Error::AuthFailed));
+    assert_eq!(refused.err(), Some(Error::Server(ErrorCode::AuthFailed)));
 }
 
 #[test]
@@ -321,7 +328,10 @@ async fn cache_and_password(realm: Realm) {
         .create_with("/alice", "a", &CreateOptions::default().with_acl(acl))
         .await
         .unwrap();
-    assert_eq!(bob.get_data("/alice").await, Err(Error::NoAuth));
+    assert_eq!(
+        bob.get_data("/alice").await,
+        Err(Error::Server(ErrorCode::NoAuth))
+    );
     alice.close().await;
     bob.close().await;
 }

@@ -199,6 +199,11 @@ impl Cluster {
     /// # Panics
     ///
     /// When `index >= self.len()`.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error when the connection is refused or breaks, or `TimedOut` when the server
+    /// does not answer.
     pub fn four_letter(&self, index: usize, word: &str) -> io::Result<String> {
         self.node(index).four_letter(word)
     }
@@ -212,11 +217,20 @@ impl Cluster {
     }
 
     /// Stops every running node with SIGTERM, in parallel, and waits until they have exited.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when a signal cannot be sent or a wait fails.
     pub fn stop_all(&self) -> Result<()> {
         self.each_parallel(Node::stop)
     }
 
     /// Starts every node that is not running, then waits until every node serves.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Server`] (with the end of its log) when a node exits or does not serve within
+    /// the start timeout.
     pub fn start_all(&self) -> Result<()> {
         for node in &self.nodes {
             node.launch()?;
@@ -227,6 +241,10 @@ impl Cluster {
     /// Waits until every running node serves reads and writes. Stopped nodes are skipped;
     /// fails with [`Error::Server`] when no node is running, or when one exits or does not
     /// serve within `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Server`] as above.
     pub fn wait_serving(&self, timeout: Duration) -> Result<()> {
         let deadline = Instant::now() + timeout;
         let running: Vec<&Node> = self.nodes.iter().filter(|n| n.is_running()).collect();
@@ -247,6 +265,11 @@ impl Cluster {
     /// reconnects it learns that the session has expired (its Lost state), and a client that
     /// opens new sessions after Lost does so. Fails with [`Error::SessionNotFound`] when the
     /// session is already gone (or the password is wrong).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SessionNotFound`] as above; [`Error::Io`] or [`Error::Protocol`] when no node
+    /// can be reached or one answers unexpectedly.
     pub fn expire_session(&self, session_id: i64, password: &[u8]) -> Result<()> {
         let mut last = None;
         for node in self.nodes.iter().filter(|n| n.is_running()) {

@@ -37,6 +37,12 @@ const CLOSE_XID: i32 = 1;
 /// With `localSessionsEnabled` (the [`read_only`](crate::ClusterBuilder::read_only) setting)
 /// a session that never created an ephemeral node is local to the server it connected to:
 /// expire it through that server.
+///
+/// # Errors
+///
+/// [`Error::SessionNotFound`] when the server does not know the session (or the password is
+/// wrong); [`Error::Io`] when it cannot be reached; [`Error::Protocol`] when it answers
+/// something unexpected.
 pub fn expire_session_at(addr: impl ToSocketAddrs, session_id: i64, password: &[u8]) -> Result<()> {
     let addrs: Vec<SocketAddr> = addr
         .to_socket_addrs()

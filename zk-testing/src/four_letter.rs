@@ -23,6 +23,11 @@ const IO_TIMEOUT: Duration = Duration::from_secs(5);
 /// assert_eq!(reply, "imok");
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// The I/O error when the connection is refused or breaks, or `TimedOut` when the server
+/// does not answer.
 pub fn four_letter(addr: impl ToSocketAddrs, word: &str) -> io::Result<String> {
     if word.len() != 4 {
         return Err(io::Error::new(

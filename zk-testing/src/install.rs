@@ -54,6 +54,10 @@ impl Installation {
     ///
     /// Fails with [`Error::JavaNotFound`] or [`Error::ZooKeeperNotFound`] and a message that
     /// says what was tried, so a test that cannot run says why.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::JavaNotFound`] or [`Error::ZooKeeperNotFound`], as above.
     pub fn detect() -> Result<Self> {
         Ok(Installation {
             java: detect_java()?,

@@ -187,6 +187,10 @@ impl Node {
 
     /// Sends a four-letter word to this node and returns the reply (see
     /// [`four_letter`](crate::four_letter())), through its [`control_addr`](Node::control_addr).
+    ///
+    /// # Errors
+    ///
+    /// As [`four_letter`](crate::four_letter()).
     pub fn four_letter(&self, word: &str) -> io::Result<String> {
         four_letter(self.control_addr(), word)
     }
@@ -208,6 +212,10 @@ impl Node {
     ///
     /// Fails with [`Error::Server`], carrying the end of the log, when the server exits or
     /// does not serve in time (a port taken by another process in the meantime, say).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Server`] as above; [`Error::Io`] when the process cannot be spawned.
     pub fn start(&self) -> Result<()> {
         self.launch()?;
         self.wait_serving(self.spec.start_timeout)
@@ -217,6 +225,10 @@ impl Node {
     ///
     /// A new wrapper takes over the directory before the old one (kept while the server was
     /// stopped, so the directory was cleaned up even if the test process died) is dismissed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the process cannot be spawned or its files written.
     pub fn launch(&self) -> Result<()> {
         let mut process = self.process();
         if let Some(wrapper) = process.as_mut() {
@@ -240,12 +252,20 @@ impl Node {
 
     /// Stops the server with SIGTERM (a clean shutdown) and waits until it has exited. Does
     /// nothing when it is not running.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the signal cannot be sent or the wait fails.
     pub fn stop(&self) -> Result<()> {
         self.halt(Stop::Term)
     }
 
     /// Kills the server with SIGKILL (a crash: nothing is flushed or closed cleanly) and
     /// waits until it has exited. Does nothing when it is not running.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the signal cannot be sent or the wait fails.
     pub fn kill(&self) -> Result<()> {
         self.halt(Stop::Kill)
     }
@@ -269,6 +289,10 @@ impl Node {
     }
 
     /// [`stop`](Node::stop) then [`start`](Node::start).
+    ///
+    /// # Errors
+    ///
+    /// As [`stop`](Node::stop) and [`start`](Node::start).
     pub fn restart(&self) -> Result<()> {
         self.stop()?;
         self.start()
@@ -279,12 +303,21 @@ impl Node {
     ///
     /// Fails with [`Error::Server`] when the server is not running or exits, or when
     /// `timeout` passes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Server`] as above.
     pub fn wait_serving(&self, timeout: Duration) -> Result<()> {
         self.wait_mode(timeout, "serve", Mode::is_read_write)
     }
 
     /// Waits until the server serves read-only (`readonlymode.enabled`, cut off from its
     /// quorum).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Server`] when the server is not running or exits, or when `timeout` passes
+    /// before it serves read-only.
     pub fn wait_read_only(&self, timeout: Duration) -> Result<()> {
         self.wait_mode(timeout, "serve read-only", |mode| *mode == Mode::ReadOnly)
     }

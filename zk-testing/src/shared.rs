@@ -41,6 +41,10 @@ pub fn shared() -> &'static Cluster {
 
 /// [`shared`], returning the start error instead of panicking (to skip tests on a machine
 /// without ZooKeeper, say). A failed start is remembered and not tried again.
+///
+/// # Errors
+///
+/// [`Error::Shared`] with the start error (the same one on every call).
 pub fn try_shared() -> Result<&'static Cluster> {
     SHARED
         .get_or_init(|| {

@@ -120,12 +120,21 @@ impl fmt::Debug for TlsMaterial {
 impl TlsMaterial {
     /// A new CA, a server certificate for `localhost` and `127.0.0.1`
     /// ([`DEFAULT_SERVER_NAMES`]) and a client certificate for `CN=zk-testing-client`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Tls`] when a key or certificate cannot be generated.
     pub fn generate() -> Result<TlsMaterial> {
         TlsMaterial::with_server_names(DEFAULT_SERVER_NAMES)
     }
 
     /// Like [`generate`](TlsMaterial::generate), with a server certificate for `names`: DNS
     /// names, or IP addresses (which become IP address subject alternative names).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Tls`] for a name that is neither a DNS name nor an IP address, or when a
+    /// certificate cannot be generated.
     pub fn with_server_names(names: &[&str]) -> Result<TlsMaterial> {
         let key = KeyPair::generate().map_err(tls_error("generating the CA key"))?;
         let mut params = CertificateParams::default();
@@ -196,6 +205,10 @@ impl TlsMaterial {
     /// # let _ = wrong_host;
     /// # Ok::<(), zk_testing::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`with_server_names`](TlsMaterial::with_server_names).
     pub fn issue_server(&self, names: &[&str]) -> Result<TlsIdentity> {
         let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
         let mut params =
@@ -219,6 +232,10 @@ impl TlsMaterial {
     /// # let _ = alice;
     /// # Ok::<(), zk_testing::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Tls`] when the certificate cannot be generated.
     pub fn issue_client(&self, common_name: &str) -> Result<TlsIdentity> {
         let mut params = CertificateParams::default();
         params.distinguished_name = subject(common_name);
@@ -250,6 +267,10 @@ impl TlsMaterial {
     /// println!("trust {}", files.ca_path().display());
     /// # Ok::<(), zk_testing::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when a file cannot be written.
     pub fn write_to(&self, dir: &Path) -> Result<TlsFiles> {
         fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
         let files = TlsFiles {

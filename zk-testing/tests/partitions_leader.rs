@@ -78,7 +78,7 @@ fn isolated_leader_steps_down_and_rejoins_as_follower() {
     assert!(
         matches!(
             refused,
-            Err(Error::ConnectionLoss | Error::RequestTimeout | Error::SessionExpired)
+            Err(Error::ConnectionLoss | Error::Timeout | Error::SessionExpired)
         ),
         "{refused:?}"
     );

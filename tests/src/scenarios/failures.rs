@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use zk_client::{CreateMode, CreateOptions, Error, SessionState};
+use zk_client::{CreateMode, CreateOptions, Error, ErrorCode, SessionState};
 
 use super::JoinAll;
 use crate::{Adapter, Env, within};
@@ -15,7 +15,7 @@ pub async fn auth_failure_stops_the_client<A: Adapter>() {
     let mut states = client.state_changes();
     assert_eq!(
         client.add_auth("nosuchscheme", "zzz").await,
-        Err(Error::AuthFailed)
+        Err(Error::Server(ErrorCode::AuthFailed))
     );
     let change = within(
         &client,
@@ -26,7 +26,10 @@ pub async fn auth_failure_stops_the_client<A: Adapter>() {
     .await;
     assert_eq!(change.map(|c| c.state), Some(SessionState::AuthFailed));
     assert_eq!(client.state(), SessionState::AuthFailed);
-    assert_eq!(client.get_data("/").await, Err(Error::AuthFailed));
+    assert_eq!(
+        client.get_data("/").await,
+        Err(Error::Server(ErrorCode::AuthFailed))
+    );
 
     // A client configured with a bad credential never connects.
     let refused = env
@@ -34,7 +37,7 @@ pub async fn auth_failure_stops_the_client<A: Adapter>() {
         .auth("nosuchscheme", "zzz")
         .connect()
         .await;
-    assert_eq!(refused.err(), Some(Error::AuthFailed));
+    assert_eq!(refused.err(), Some(Error::Server(ErrorCode::AuthFailed)));
 }
 
 /// After close, every operation fails with Closed; the session's ephemerals are gone at once.
@@ -110,7 +113,7 @@ pub async fn bad_input_is_rejected_before_sending<A: Adapter>() {
         client
             .create_with("/a", "", &CreateOptions::default().with_acl(vec![]))
             .await,
-        Err(Error::InvalidAcl)
+        Err(Error::Server(ErrorCode::InvalidAcl))
     );
     // Nothing reached the server: no write happened, and the session is untouched.
     assert_eq!(client.last_zxid(), zxid);

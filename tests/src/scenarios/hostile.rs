@@ -184,7 +184,7 @@ fn max_attempts_spaced(elapsed: Duration, gap: Duration) -> usize {
 fn assert_connect_failed(result: Result<zk_client::Client, Error>, server: &HostileServer) {
     let prefix = format!("{}: ", server.connect_string());
     match result {
-        Err(Error::ConnectFailed { last_attempt }) => assert!(
+        Err(Error::ConnectFailed { last_attempt, .. }) => assert!(
             last_attempt.starts_with(&prefix) && last_attempt.len() > prefix.len(),
             "the reason should read \"{prefix}<why>\": {last_attempt:?}"
         ),

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use zk_client::{
-    Acl, CreateMode, CreateOptions, Error, EventType, MultiResult, Perms, ReadOp, ReadResult,
-    WatchEvent, auth,
+    Acl, CreateMode, CreateOptions, Error, ErrorCode, EventType, MultiResult, Perms, ReadOp,
+    ReadResult, WatchEvent, auth,
 };
 
 use crate::{Adapter, Env, within};
@@ -106,7 +106,7 @@ pub async fn operations_read_write_delete<A: Adapter>() {
     assert_eq!(stat.version, 2);
     assert_eq!(
         client.set_data("/x", "three", Some(1)).await,
-        Err(Error::BadVersion)
+        Err(Error::Server(ErrorCode::BadVersion))
     );
 
     // Large values up to the default frame limit round-trip intact.
@@ -115,7 +115,10 @@ pub async fn operations_read_write_delete<A: Adapter>() {
     assert_eq!(client.get_data("/x/y").await.unwrap().0, big);
 
     client.create("/d", "").await.unwrap();
-    assert_eq!(client.delete("/d", Some(5)).await, Err(Error::BadVersion));
+    assert_eq!(
+        client.delete("/d", Some(5)).await,
+        Err(Error::Server(ErrorCode::BadVersion))
+    );
     client.delete("/d", Some(0)).await.unwrap();
     assert_eq!(client.exists("/d").await.unwrap(), None);
 
@@ -191,7 +194,7 @@ pub async fn operations_acl_and_auth<A: Adapter>() {
     assert_eq!(other.get_data("/guarded").await.unwrap().0.as_ref(), b"v");
     assert_eq!(
         other.set_data("/guarded", "x", None).await,
-        Err(Error::NoAuth)
+        Err(Error::Server(ErrorCode::NoAuth))
     );
     // Until it authenticates as alice, on the live connection.
     other
@@ -203,7 +206,7 @@ pub async fn operations_acl_and_auth<A: Adapter>() {
     let open = Acl::open_unsafe();
     assert_eq!(
         owner.set_acl("/guarded", open.clone(), Some(7)).await,
-        Err(Error::BadVersion)
+        Err(Error::Server(ErrorCode::BadVersion))
     );
     let stat = owner
         .set_acl("/guarded", open.clone(), Some(0))
@@ -249,14 +252,14 @@ pub async fn operations_transactions_and_multi_read<A: Adapter>() {
         .unwrap_err();
     assert_eq!(
         (err.error.clone(), err.failed_op),
-        (Error::BadVersion, Some(1))
+        (Error::Server(ErrorCode::BadVersion), Some(1))
     );
     assert_eq!(
         err.results,
         [
             MultiResult::RolledBack,
-            MultiResult::Error(Error::BadVersion),
-            MultiResult::Error(Error::RuntimeInconsistency)
+            MultiResult::Error(Error::Server(ErrorCode::BadVersion)),
+            MultiResult::Error(Error::Server(ErrorCode::RuntimeInconsistency))
         ]
     );
     assert_eq!(client.exists("/t/b").await.unwrap(), None);
@@ -273,7 +276,7 @@ pub async fn operations_transactions_and_multi_read<A: Adapter>() {
     assert_eq!(client.get_acl("/t/ro").await.unwrap().0, read_only);
     assert_eq!(
         client.set_data("/t/ro", "w", None).await,
-        Err(Error::NoAuth)
+        Err(Error::Server(ErrorCode::NoAuth))
     );
     client.delete("/t/ro", None).await.unwrap();
 
@@ -288,7 +291,7 @@ pub async fn operations_transactions_and_multi_read<A: Adapter>() {
         .await
         .unwrap();
     assert!(matches!(&read[0], ReadResult::Data { data, .. } if data.as_ref() == b"1"));
-    assert_eq!(read[1], ReadResult::Error(Error::NoNode));
+    assert_eq!(read[1], ReadResult::Error(Error::Server(ErrorCode::NoNode)));
     assert_eq!(
         read[2],
         ReadResult::Children(vec!["s-0000000001".to_owned()])
@@ -335,7 +338,11 @@ pub async fn operations_admin<A: Adapter>() {
         .reconfig(Some("server.9=127.0.0.1:1:2;3"), None, None, None)
         .await;
     assert!(
-        matches!(refused, Err(Error::Unimplemented | Error::ReconfigDisabled)),
+        matches!(
+            refused,
+            Err(Error::Server(ErrorCode::Unimplemented)
+                | Error::Server(ErrorCode::ReconfigDisabled))
+        ),
         "{refused:?}"
     );
 

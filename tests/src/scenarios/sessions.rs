@@ -241,7 +241,7 @@ pub async fn read_only_mode_then_a_read_write_server<A: Adapter>() {
     assert_eq!(client.get_data("/ro").await.unwrap().0.as_ref(), b"seen");
     assert_eq!(
         client.create("/w", "").await,
-        Err(zk_client::Error::NotReadOnly)
+        Err(zk_client::Error::Server(zk_client::ErrorCode::NotReadOnly))
     );
     let read_only_session = client.session_id();
 

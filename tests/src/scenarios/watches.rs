@@ -5,7 +5,9 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use zk_client::{AddWatchMode, Error, EventType, NodeEvent, WatchEvent, WatchStream, WatcherType};
+use zk_client::{
+    AddWatchMode, Error, ErrorCode, EventType, NodeEvent, WatchEvent, WatchStream, WatcherType,
+};
 
 use super::JoinAll;
 use crate::{Adapter, Env, within};
@@ -91,7 +93,7 @@ pub async fn watches_one_shot<A: Adapter>() {
     // A read that fails leaves no watch.
     assert!(matches!(
         watcher.get_data_watched("/none").await,
-        Err(Error::NoNode)
+        Err(Error::Server(ErrorCode::NoNode))
     ));
     watcher.close().await;
     writer.close().await;
@@ -174,7 +176,10 @@ pub async fn watches_persistent_and_recursive<A: Adapter>() {
         .add_watch("/p", AddWatchMode::PersistentRecursive)
         .await;
     if version < zk_client::ServerVersion::new(3, 9, 0) {
-        assert!(matches!(both, Err(Error::InvalidArgument(_))), "{both:?}");
+        assert!(
+            matches!(both, Err(Error::InvalidArgument { .. })),
+            "{both:?}"
+        );
     } else {
         assert!(both.is_ok(), "{both:?}");
     }
@@ -199,7 +204,7 @@ pub async fn watches_removal<A: Adapter>() {
     stream.remove().await.unwrap();
     assert_eq!(
         client.check_watches("/w", WatcherType::Any).await,
-        Err(Error::NoWatcher)
+        Err(Error::Server(ErrorCode::NoWatcher))
     );
 
     let (_, _, watch) = client.get_data_watched("/w").await.unwrap();
@@ -208,7 +213,7 @@ pub async fn watches_removal<A: Adapter>() {
     // The removal is queued ahead of this check on the same connection.
     assert_eq!(
         client.check_watches("/w", WatcherType::Data).await,
-        Err(Error::NoWatcher)
+        Err(Error::Server(ErrorCode::NoWatcher))
     );
 
     let (_, _, a) = client.get_data_watched("/w").await.unwrap();
@@ -239,7 +244,7 @@ pub async fn watches_removal<A: Adapter>() {
     assert_eq!(client.watch_count(), 0);
     assert_eq!(
         client.check_watches("/w", WatcherType::Any).await,
-        Err(Error::NoWatcher)
+        Err(Error::Server(ErrorCode::NoWatcher))
     );
     // Abandoned after the reply arrived but before the caller looked at it.
     {
@@ -255,7 +260,7 @@ pub async fn watches_removal<A: Adapter>() {
     assert_eq!(client.watch_count(), 0);
     assert_eq!(
         client.check_watches("/w", WatcherType::Any).await,
-        Err(Error::NoWatcher)
+        Err(Error::Server(ErrorCode::NoWatcher))
     );
     client.close().await;
 }

@@ -81,6 +81,11 @@ impl TlsConfig {
     /// ```
     ///
     /// Fails when `pem` holds no certificate or a certificate that cannot be parsed.
+    ///
+    /// # Errors
+    ///
+    /// [`TlsError::Pem`] if `pem` holds no certificate or a malformed one;
+    /// [`TlsError::Rejected`] if rustls cannot use a certificate.
     pub fn with_ca_pem(pem: impl AsRef<[u8]>) -> Result<TlsConfig, TlsError> {
         TlsConfig::with_roots(RootCertStore::empty()).add_ca_pem(pem)
     }
@@ -93,6 +98,11 @@ impl TlsConfig {
     /// ```
     ///
     /// Fails when the file cannot be read or holds no valid certificate.
+    ///
+    /// # Errors
+    ///
+    /// [`TlsError::Read`] if the file cannot be read; otherwise as
+    /// [`with_ca_pem`](TlsConfig::with_ca_pem).
     pub fn with_ca_file(path: impl AsRef<Path>) -> Result<TlsConfig, TlsError> {
         TlsConfig::with_roots(RootCertStore::empty()).add_ca_file(path)
     }
@@ -130,6 +140,10 @@ impl TlsConfig {
     /// let tls = zk_client::TlsConfig::with_ca_pem(old_ca)?.add_ca_pem(new_ca)?;
     /// # Ok::<(), zk_client::TlsError>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`with_ca_pem`](TlsConfig::with_ca_pem).
     pub fn add_ca_pem(mut self, pem: impl AsRef<[u8]>) -> Result<TlsConfig, TlsError> {
         let certs = parse_certs(pem.as_ref(), "CA certificate")?;
         let mut roots = match &self.verification {
@@ -150,6 +164,10 @@ impl TlsConfig {
     ///     .add_ca_file("/etc/zookeeper/next-ca.pem")?;
     /// # Ok::<(), zk_client::TlsError>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`with_ca_file`](TlsConfig::with_ca_file).
     pub fn add_ca_file(self, path: impl AsRef<Path>) -> Result<TlsConfig, TlsError> {
         let pem = read(path.as_ref())?;
         self.add_ca_pem(pem)
@@ -170,6 +188,12 @@ impl TlsConfig {
     ///
     /// Fails when either holds nothing usable, the key type is not supported (RSA, ECDSA
     /// P-256/P-384 and Ed25519 are), or the key does not belong to the certificate.
+    ///
+    /// # Errors
+    ///
+    /// [`TlsError::Pem`] if there is no certificate or no private key, or either is
+    /// malformed; [`TlsError::Rejected`] if rustls cannot use the key or it does not belong to the
+    /// certificate.
     pub fn client_cert_pem(
         self,
         cert_pem: impl AsRef<[u8]>,
@@ -203,6 +227,11 @@ impl TlsConfig {
     ///     .client_cert_files("/etc/zookeeper/client.pem", "/etc/zookeeper/client-key.pem")?;
     /// # Ok::<(), zk_client::TlsError>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`TlsError::Read`] if a file cannot be read; otherwise as
+    /// [`client_cert_pem`](TlsConfig::client_cert_pem).
     pub fn client_cert_files(
         self,
         cert_path: impl AsRef<Path>,

@@ -70,6 +70,11 @@ pub trait Record: Sized {
     fn encoded_len(&self) -> usize;
 
     /// Decodes one value from `r`, leaving `r` after it.
+    ///
+    /// # Errors
+    ///
+    /// A [`DecodeError`] when the bytes end early or hold a length or value the record cannot
+    /// have.
     fn decode(r: &mut Reader) -> Result<Self, DecodeError>;
 
     /// Encodes `self` into a new vector (convenient in tests).
@@ -81,6 +86,10 @@ pub trait Record: Sized {
 
     /// Decodes one value from the start of `bytes`; trailing bytes are ignored, as the Java
     /// client ignores them (`docs/protocol.md#framing`).
+    ///
+    /// # Errors
+    ///
+    /// As [`decode`](Record::decode), and [`DecodeError::Unexpected`] when bytes are left over.
     fn from_bytes(bytes: impl Into<Bytes>) -> Result<Self, DecodeError> {
         Self::decode(&mut Reader::new(bytes.into()))
     }

@@ -42,18 +42,30 @@ impl Reader {
     }
 
     /// Reads a jute `boolean`. Like the Java reader, any non-zero byte is `true`.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::UnexpectedEof`] when too few bytes are left.
     pub fn read_bool(&mut self) -> Result<bool, DecodeError> {
         self.need(1)?;
         Ok(self.buf.get_u8() != 0)
     }
 
     /// Reads a jute `int` (big-endian, 4 bytes).
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::UnexpectedEof`] when too few bytes are left.
     pub fn read_i32(&mut self) -> Result<i32, DecodeError> {
         self.need(4)?;
         Ok(self.buf.get_i32())
     }
 
     /// Reads a jute `long` (big-endian, 8 bytes).
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::UnexpectedEof`] when too few bytes are left.
     pub fn read_i64(&mut self) -> Result<i64, DecodeError> {
         self.need(8)?;
         Ok(self.buf.get_i64())
@@ -82,6 +94,11 @@ impl Reader {
     }
 
     /// Reads a jute `buffer`; `None` for the null buffer (length -1).
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::UnexpectedEof`] when the bytes end early; [`DecodeError::NegativeLength`]
+    /// for a length below -1; [`DecodeError::LengthTooLarge`] for one beyond what is left.
     pub fn read_buffer(&mut self) -> Result<Option<Bytes>, DecodeError> {
         match self.read_len(1)? {
             None => Ok(None),
@@ -94,6 +111,10 @@ impl Reader {
     /// Servers written in Java may send CESU-8 (surrogates encoded separately) or invalid
     /// UTF-8 in strings that are not paths; those are decoded leniently (see
     /// [`decode_lenient_utf8`](super::decode_lenient_utf8)) rather than rejected.
+    ///
+    /// # Errors
+    ///
+    /// As [`read_buffer`](Reader::read_buffer).
     pub fn read_opt_string(&mut self) -> Result<Option<String>, DecodeError> {
         match self.read_len(1)? {
             None => Ok(None),
@@ -108,12 +129,23 @@ impl Reader {
     }
 
     /// Reads a jute `ustring`, mapping null to the empty string.
+    ///
+    /// # Errors
+    ///
+    /// As [`read_buffer`](Reader::read_buffer), and [`DecodeError::InvalidValue`] for a null
+    /// string (length -1) where one is required.
     pub fn read_string(&mut self) -> Result<String, DecodeError> {
         Ok(self.read_opt_string()?.unwrap_or_default())
     }
 
     /// Reads a vector's element count; `None` for a null vector. `min_element` is the smallest
     /// encoded size of one element and bounds the count by the bytes remaining.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::UnexpectedEof`] when the bytes end early; [`DecodeError::NegativeLength`]
+    /// for a count below -1; [`DecodeError::LengthTooLarge`] when `count * min_element` exceeds
+    /// what is left (so that no allocation is sized by an untrusted count).
     pub fn read_vec_len(&mut self, min_element: usize) -> Result<Option<usize>, DecodeError> {
         self.read_len(min_element.max(1))
     }

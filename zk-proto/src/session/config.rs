@@ -52,14 +52,14 @@ pub struct SessionConfig {
     /// queue.
     pub max_in_flight: usize,
     /// How long a request may wait (queued while disconnected, or in flight) before it fails
-    /// with [`Error::RequestTimeout`]; `None` means the requested session timeout.
+    /// with [`Error::Timeout`]; `None` means the requested session timeout.
     pub request_timeout: Option<Duration>,
     /// What happens after the session is lost.
     pub expiry_policy: ExpiryPolicy,
     /// Re-attach to an existing session (its id and password) instead of creating one.
     pub resume: Option<(SessionId, Bytes)>,
     /// The server version, if known. Operations the server lacks then fail with
-    /// [`Error::Unimplemented`] without being sent; unknown means "assume recent".
+    /// `Error::Server(ErrorCode::Unimplemented)` without being sent; unknown means "assume recent".
     pub server_version: Option<ServerVersion>,
     /// Credentials (scheme, bytes) sent after every handshake, before any request.
     pub auth: Vec<(String, Bytes)>,
@@ -90,6 +90,11 @@ pub struct SessionConfig {
 impl SessionConfig {
     /// A configuration for `connect_string` (`host1:port1,host2,[::1]:2183/chroot`) with
     /// defaults: 30 s session timeout, 1 MiB frames, 1024 requests in flight.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for a connect string without hosts or with a malformed host or
+    /// port; [`Error::InvalidPath`] for an invalid chroot.
     pub fn new(connect_string: &str) -> Result<Self, Error> {
         let parsed: ConnectString = connect_string.parse()?;
         Ok(SessionConfig {
@@ -116,20 +121,28 @@ impl SessionConfig {
 
     pub(crate) fn validate(&self) -> Result<(), Error> {
         if self.hosts.is_empty() {
-            return Err(Error::InvalidArgument("no hosts"));
+            return Err(Error::InvalidArgument {
+                argument: "hosts",
+                reason: "no hosts",
+            });
         }
         if self.session_timeout.is_zero() || self.session_timeout.as_millis() > i32::MAX as u128 {
-            return Err(Error::InvalidArgument(
-                "session timeout must be between 1 ms and i32::MAX ms",
-            ));
+            return Err(Error::InvalidArgument {
+                argument: "session_timeout",
+                reason: "must be between 1 ms and i32::MAX ms",
+            });
         }
         if self.max_in_flight == 0 {
-            return Err(Error::InvalidArgument("max_in_flight must be at least 1"));
+            return Err(Error::InvalidArgument {
+                argument: "max_in_flight",
+                reason: "must be at least 1",
+            });
         }
         if self.max_frame_in < 64 || self.max_frame_out < 64 {
-            return Err(Error::InvalidArgument(
-                "frame limits must be at least 64 bytes",
-            ));
+            return Err(Error::InvalidArgument {
+                argument: "max_frame_in/max_frame_out",
+                reason: "frame limits must be at least 64 bytes",
+            });
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ use super::reply::decode_reply;
 use super::requests::InFlightKind;
 use super::transmit::{AUTH_XID, NOTIFICATION_XID, PING_XID};
 use super::{AttemptFailure, ConnId, Output, Phase, Session, SessionState};
+use crate::ErrorCode;
 use crate::error::Error;
 use crate::jute::{DecodeError, Reader, Record};
 use crate::records::{ConnectResponse, ReplyHeader, WatcherEvent};
@@ -306,7 +307,7 @@ impl Session {
             return;
         };
         let outcome = Error::from_code(err);
-        if outcome == Some(Error::AuthFailed) {
+        if outcome == Some(Error::Server(ErrorCode::AuthFailed)) {
             self.auth_failed();
             return;
         }
@@ -377,7 +378,7 @@ impl Session {
         if header.zxid > 0 {
             self.last_zxid = self.last_zxid.max(header.zxid);
         }
-        if header.err == Error::Unimplemented.code().unwrap_or(-6) && header.zxid == -1 {
+        if header.err == ErrorCode::Unimplemented.as_i32() && header.zxid == -1 {
             // The server does not know this opcode and is about to close the connection
             // (docs/protocol.md#capability-gating): never send it again on this client.
             tracing::warn!(op = ?entry.op, "server does not implement this operation");

@@ -12,6 +12,7 @@ use super::{
     Action, AttemptFailure, ExpiryPolicy, FailedAttempt, Output, Phase, RequestId, Session,
     SessionId, SessionState, StateChange,
 };
+use crate::ErrorCode;
 use crate::error::Error;
 use crate::response::Response;
 use crate::watch::{WatchEvent, WatchId};
@@ -198,8 +199,8 @@ impl Session {
         self.phase = Phase::Done;
         self.closing = None;
         self.set_state(SessionState::AuthFailed);
-        self.fail_queued(Error::AuthFailed);
-        self.fail_auth_waiters(Error::AuthFailed);
+        self.fail_queued(Error::Server(ErrorCode::AuthFailed));
+        self.fail_auth_waiters(Error::Server(ErrorCode::AuthFailed));
         self.end_watchers(WatchEvent::AuthFailed);
     }
 
@@ -290,7 +291,7 @@ impl Session {
             // The deadline entry is already gone; `complete` removing it again is a no-op.
             self.outputs.push_back(Output::Complete {
                 id,
-                result: Err(Error::RequestTimeout),
+                result: Err(Error::Timeout),
                 watch: None,
             });
         }

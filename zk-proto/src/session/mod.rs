@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use crate::ErrorCode;
 use crate::connect_string::HostPort;
 use crate::error::Error;
 use crate::frame::FrameDecoder;
@@ -335,7 +336,7 @@ impl Session {
     // ----- commands -----
 
     /// Records the server version (for example from the `srvr` four-letter word), so that
-    /// operations it lacks fail with [`Error::Unimplemented`] before being sent.
+    /// operations it lacks fail with `Error::Server(ErrorCode::Unimplemented)` before being sent.
     pub fn set_server_version(&mut self, version: ServerVersion) {
         self.caps.version = Some(version);
     }
@@ -350,13 +351,26 @@ impl Session {
     /// once connected and under the in-flight limit: call
     /// [`poll_transmit`](Session::poll_transmit) afterwards. A new deadline may change
     /// [`poll_timeout`](Session::poll_timeout).
+    ///
+    /// # Errors
+    ///
+    /// Nothing is sent when it fails: [`Error::InvalidPath`], [`Error::InvalidArgument`] (a TTL
+    /// out of range, ...) or [`Error::RequestTooLarge`] for a request that cannot be sent;
+    /// `Error::Server(ErrorCode::Unimplemented)` for an operation the known server version lacks;
+    /// `Error::Server(ErrorCode::InvalidAcl)` for an empty ACL; [`Error::Closed`] once closed;
+    /// [`Error::SessionExpired`] once the session is lost for good;
+    /// `Error::Server(ErrorCode::AuthFailed)` after a rejected credential.
     pub fn submit(&mut self, request: Request, now: Instant) -> Result<RequestId, Error> {
         let deadline = now + self.request_timeout.unwrap_or(self.requested_timeout);
         self.submit_with_deadline(request, deadline)
     }
 
-    /// Submits a request that fails with [`Error::RequestTimeout`] if it has not completed by
+    /// Submits a request that fails with [`Error::Timeout`] if it has not completed by
     /// `deadline` (whether still queued or already sent; a sent write may still be applied).
+    ///
+    /// # Errors
+    ///
+    /// As [`submit`](Session::submit).
     pub fn submit_with_deadline(
         &mut self,
         request: Request,
@@ -395,6 +409,11 @@ impl Session {
     /// The returned request completes when the server answers the credential: at once if
     /// connected, otherwise after the next handshake. A rejected credential puts the session in
     /// [`SessionState::AuthFailed`] (the server closes the connection).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for an empty scheme; otherwise as
+    /// [`submit`](Session::submit).
     pub fn add_auth(
         &mut self,
         scheme: &str,
@@ -403,7 +422,10 @@ impl Session {
     ) -> Result<RequestId, Error> {
         self.check_accepting()?;
         if scheme.is_empty() {
-            return Err(Error::InvalidArgument("auth scheme must not be empty"));
+            return Err(Error::InvalidArgument {
+                argument: "scheme",
+                reason: "an auth scheme must not be empty",
+            });
         }
         let auth = auth.into();
         let id = self.new_request_id();
@@ -512,18 +534,20 @@ impl Session {
             WatchAction::Register(WatchKind::Persistent, path)
                 if present(WatchKind::PersistentRecursive, path) =>
             {
-                return Err(Error::InvalidArgument(
-                    "servers before 3.9 cannot hold a persistent and a persistent recursive \
-                     watch on the same path (ZOOKEEPER-4466)",
-                ));
+                return Err(Error::InvalidArgument {
+                    argument: "mode",
+                    reason: "servers before 3.9 cannot hold a persistent and a persistent \
+                             recursive watch on the same path (ZOOKEEPER-4466)",
+                });
             }
             WatchAction::Register(WatchKind::PersistentRecursive, path)
                 if present(WatchKind::Persistent, path) =>
             {
-                return Err(Error::InvalidArgument(
-                    "servers before 3.9 cannot hold a persistent and a persistent recursive \
-                     watch on the same path (ZOOKEEPER-4466)",
-                ));
+                return Err(Error::InvalidArgument {
+                    argument: "mode",
+                    reason: "servers before 3.9 cannot hold a persistent and a persistent \
+                             recursive watch on the same path (ZOOKEEPER-4466)",
+                });
             }
             _ => false,
         };
@@ -538,7 +562,7 @@ impl Session {
     fn check_accepting(&self) -> Result<(), Error> {
         match self.state {
             SessionState::Closed => return Err(Error::Closed),
-            SessionState::AuthFailed => return Err(Error::AuthFailed),
+            SessionState::AuthFailed => return Err(Error::Server(ErrorCode::AuthFailed)),
             SessionState::Lost if self.phase == Phase::Done => return Err(Error::SessionExpired),
             _ => {}
         }

@@ -4,6 +4,7 @@
 
 use bytes::Bytes;
 
+use crate::ErrorCode;
 use crate::error::Error;
 use crate::opcode::OpCode;
 use crate::path::{Chroot, validate_path};
@@ -97,7 +98,7 @@ impl Capabilities {
         if self.supports(op) {
             Ok(())
         } else {
-            Err(Error::Unimplemented)
+            Err(Error::Server(ErrorCode::Unimplemented))
         }
     }
 
@@ -359,9 +360,10 @@ impl Preparer<'_> {
             Request::GetEphemerals { prefix } => {
                 self.caps.require(OpCode::GetEphemerals)?;
                 if !(prefix.is_empty() || prefix.starts_with('/')) {
-                    return Err(Error::InvalidArgument(
-                        "ephemeral prefix must be empty or start with '/'",
-                    ));
+                    return Err(Error::InvalidArgument {
+                        argument: "path",
+                        reason: "an ephemeral prefix must be empty or start with '/'",
+                    });
                 }
                 let prefix = if prefix.is_empty() { "/" } else { &prefix };
                 simple(
@@ -397,7 +399,7 @@ impl Preparer<'_> {
         let known_old = self.caps.version.is_some_and(|v| v < ServerVersion::V3_9_0);
         if persistent && known_old {
             // Servers before 3.9 answer MarshallingError; use WatcherType::Any there.
-            return Err(Error::Unimplemented);
+            return Err(Error::Server(ErrorCode::Unimplemented));
         }
         Ok(())
     }
@@ -510,7 +512,7 @@ fn register_if(watch: bool, kind: WatchKind, path: String) -> WatchAction {
 fn non_empty(acl: Vec<Acl>) -> Result<Vec<Acl>, Error> {
     if acl.is_empty() {
         // The server would answer InvalidACL; say so without a round trip.
-        Err(Error::InvalidAcl)
+        Err(Error::Server(ErrorCode::InvalidAcl))
     } else {
         Ok(acl)
     }
@@ -519,9 +521,10 @@ fn non_empty(acl: Vec<Acl>) -> Result<Vec<Acl>, Error> {
 fn ttl_ms(ttl: std::time::Duration) -> Result<i64, Error> {
     let ms = ttl.as_millis();
     if ms == 0 || ms > MAX_TTL_MS {
-        return Err(Error::InvalidArgument(
-            "TTL must be from 1 ms to 2^40 - 1 ms",
-        ));
+        return Err(Error::InvalidArgument {
+            argument: "ttl",
+            reason: "must be from 1 ms to 2^40 - 1 ms",
+        });
     }
     Ok(ms as i64)
 }

@@ -5,6 +5,7 @@
 //! anything after the header is ignored, as the Java client does. Trailing bytes after a body
 //! are ignored too.
 
+use crate::ErrorCode;
 use crate::error::Error;
 use crate::jute::{DecodeError, Reader, Record};
 use crate::path::Chroot;
@@ -26,10 +27,10 @@ pub(crate) fn decode_reply(
     client_path: Option<&str>,
 ) -> Result<Result<Response, Error>, DecodeError> {
     if let Some(error) = Error::from_code(err) {
-        if kind == ReplyKind::Exists && error == Error::NoNode {
+        if kind == ReplyKind::Exists && error == Error::Server(ErrorCode::NoNode) {
             return Ok(Ok(Response::Exists(None)));
         }
-        if kind == ReplyKind::WatchRemoved && error == Error::NoWatcher {
+        if kind == ReplyKind::WatchRemoved && error == Error::Server(ErrorCode::NoWatcher) {
             return Ok(Ok(Response::Done));
         }
         return Ok(Err(error));

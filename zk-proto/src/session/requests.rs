@@ -21,7 +21,7 @@ pub(crate) struct Queued {
 #[derive(Debug)]
 pub(crate) enum InFlightKind {
     /// An application request. `abandoned` once its deadline passed: it has completed with
-    /// RequestTimeout, but its reply is still due and must be consumed in order.
+    /// `Error::Timeout`, but its reply is still due and must be consumed in order.
     User {
         id: RequestId,
         deadline: Instant,

@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use super::requests::{InFlight, InFlightKind};
 use super::{Output, Phase, ReplyKind, Session, WatchAction};
+use crate::ErrorCode;
 use crate::error::Error;
 use crate::opcode::OpCode;
 use crate::records::WatchesRequest;
@@ -45,9 +46,17 @@ impl Session {
     /// returned request completes when that is done, or at once when nothing needs sending
     /// now; a removal put off because a reply still due may register a watcher on the same
     /// path is sent on its own once that reply is in.
-    /// Fails with [`Error::NoWatcher`] if the watcher already ended.
+    /// Fails with `Error::Server(ErrorCode::NoWatcher)` if the watcher already ended.
+    ///
+    /// # Errors
+    ///
+    /// `Error::Server(ErrorCode::NoWatcher)` if the watcher already ended; otherwise as
+    /// [`submit`](Session::submit).
     pub fn remove_watch(&mut self, watch: WatchId, now: Instant) -> Result<RequestId, Error> {
-        let (kind, path) = self.watches.remove(watch).ok_or(Error::NoWatcher)?;
+        let (kind, path) = self
+            .watches
+            .remove(watch)
+            .ok_or(Error::Server(ErrorCode::NoWatcher))?;
         self.outputs.push_back(Output::Watch {
             watch,
             event: WatchEvent::Removed,

@@ -20,7 +20,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use zk_client::{Client, CreateMode, Error};
+use zk_client::{Client, CreateMode, Error, ErrorCode};
 
 use crate::error::{RecipeError, Result};
 use crate::lock::{Lock, LockGuard};
@@ -162,7 +162,7 @@ impl NonBlockingLease {
         let holder_path = join(&self.path, "lease_holder");
         match self.client.get_data(&holder_path).await {
             Ok((data, _)) => LeaseRecord::decode(&data).map(Some),
-            Err(Error::NoNode) => Ok(None),
+            Err(Error::Server(ErrorCode::NoNode)) => Ok(None),
             Err(e) => Err(e.into()),
         }
     }
@@ -175,7 +175,7 @@ impl NonBlockingLease {
         let now = (self.clock)();
         let existing = match retry_in_session(client, || client.get_data(&holder_path)).await {
             Ok((data, stat)) => Some((data, stat.version)),
-            Err(Error::NoNode) => None,
+            Err(Error::Server(ErrorCode::NoNode)) => None,
             Err(e) => return Err(e.into()),
         };
         // Python's datetime ends at 9999: so does a lease "for ever".
@@ -189,7 +189,7 @@ impl NonBlockingLease {
                     match client.create(&holder_path, data.clone()).await {
                         // A retried create whose first attempt went through (the lock is
                         // held: nobody else writes the record).
-                        Err(Error::NodeExists) => Ok(String::new()),
+                        Err(Error::Server(ErrorCode::NodeExists)) => Ok(String::new()),
                         other => other,
                     }
                 })

@@ -28,7 +28,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::future::{Either, select};
 use zk_client::{
-    Client, CreateMode, CreateOptions, Error, OneshotWatch, SessionId, Stat, WatchEvent,
+    Client, CreateMode, CreateOptions, Error, ErrorCode, OneshotWatch, SessionId, Stat, WatchEvent,
 };
 
 use crate::error::{RecipeError, Result};
@@ -175,14 +175,14 @@ impl Protocol {
     pub(crate) async fn contender_nodes(&self, client: &Client) -> Result<Vec<(String, Bytes)>> {
         let children = match client.get_children(&self.dir).await {
             Ok(children) => children,
-            Err(Error::NoNode) => return Ok(Vec::new()),
+            Err(Error::Server(ErrorCode::NoNode)) => return Ok(Vec::new()),
             Err(e) => return Err(e.into()),
         };
         let mut out = Vec::new();
         for name in self.sorted_contenders(&children) {
             match client.get_data(&join(&self.dir, name)).await {
                 Ok((data, _)) => out.push((name.to_owned(), data)),
-                Err(Error::NoNode) => {}
+                Err(Error::Server(ErrorCode::NoNode)) => {}
                 Err(e) => return Err(e.into()),
             }
         }
@@ -201,7 +201,7 @@ pub(crate) async fn ensure_containers(client: &Client, path: &str) -> Result<(),
         current.push_str(component);
         let options = CreateOptions::mode(CreateMode::Container);
         match client.create_with(&current, Bytes::new(), &options).await {
-            Ok(_) | Err(Error::NodeExists) => {}
+            Ok(_) | Err(Error::Server(ErrorCode::NodeExists)) => {}
             Err(e) => return Err(e),
         }
     }
@@ -253,7 +253,7 @@ pub(crate) async fn remove(client: &Client, removal: &Removal) -> Result<Removed
                     None if deleted_any => return Ok(Removed::Deleted),
                     None => return Ok(Removed::Absent),
                 },
-                Err(Error::NoNode) => return Ok(Removed::Absent),
+                Err(Error::Server(ErrorCode::NoNode)) => return Ok(Removed::Absent),
                 Err(Error::Closed) => return Ok(Removed::SessionGone),
                 Err(e) => match classify(&e) {
                     // The nodes went with their session.
@@ -274,8 +274,8 @@ pub(crate) async fn remove(client: &Client, removal: &Removal) -> Result<Removed
                 deleted_any = true;
                 known = None;
             }
-            Err(Error::NoNode) if owner.is_some() => return Ok(Removed::Absent),
-            Err(Error::NoNode) => known = None,
+            Err(Error::Server(ErrorCode::NoNode)) if owner.is_some() => return Ok(Removed::Absent),
+            Err(Error::Server(ErrorCode::NoNode)) => known = None,
             Err(Error::Closed) => return Ok(Removed::SessionGone),
             Err(e) => match classify(&e) {
                 Failure::SessionGone => return Ok(Removed::SessionGone),
@@ -587,7 +587,7 @@ impl<'p> Contender<'p> {
                         // it and start over with the live session.
                         tracing::debug!(%path, "contender node belongs to a lost session");
                         match client.delete(&path, None).await {
-                            Ok(()) | Err(Error::NoNode) => {}
+                            Ok(()) | Err(Error::Server(ErrorCode::NoNode)) => {}
                             Err(e) => return Err(e.into()),
                         }
                         cleanup.set(slot, Some(prefixed.clone()));
@@ -640,7 +640,7 @@ impl<'p> Contender<'p> {
                     .await
                 {
                     Ok((_, _, watch)) => watch,
-                    Err(Error::NoNode) => return Ok(Flow::Again),
+                    Err(Error::Server(ErrorCode::NoNode)) => return Ok(Flow::Again),
                     Err(e) => return Err(e.into()),
                 };
                 let owner = cur.owner;
@@ -692,7 +692,7 @@ impl<'p> Contender<'p> {
                         cleanup.set(slot, Some(prefixed.clone()));
                     }
                 }
-                Err(RecipeError::Zk(Error::NoNode)) => {
+                Err(RecipeError::Zk(Error::Server(ErrorCode::NoNode))) => {
                     // The directory vanished (an empty container, or removed by someone).
                     self.dir_ready = false;
                     self.current = None;

@@ -119,7 +119,7 @@ impl LockGuard {
     /// - [`RecipeError::SessionLost`] if the lock is no longer held (its node is gone or its
     ///   session is): nothing was written.
     /// - [`RecipeError::Zk`] with the write's own error: `NoNode` for a missing `path`,
-    ///   `BadVersion`, or a connection error (`ConnectionLoss`, `RequestTimeout`), after which
+    ///   `BadVersion`, or a connection error (`ConnectionLoss`, `Timeout`), after which
     ///   the write may or may not have been applied, as for any write.
     pub async fn set_data_fenced(
         &self,

@@ -9,7 +9,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::future::{Either, select};
 use zk_client::{
-    Client, CreateMode, CreateOptions, Error, MultiResult, OneshotWatch, RetryPolicy, SessionId,
+    Client, CreateMode, CreateOptions, Error, ErrorCode, MultiResult, OneshotWatch, RetryPolicy,
+    SessionId,
 };
 
 use crate::error::{RecipeError, Result};
@@ -322,7 +323,7 @@ impl LockingQueue {
         };
         match read.await {
             Ok((owner, _)) => Ok(owner.as_ref() == self.id.as_bytes()),
-            Err(Error::NoNode | Error::SessionExpired) => Ok(false),
+            Err(Error::Server(ErrorCode::NoNode) | Error::SessionExpired) => Ok(false),
             Err(error) => Err(error.into()),
         }
     }
@@ -373,7 +374,7 @@ impl LockingQueue {
                     self.processing = None;
                     return Ok(true);
                 }
-                Err(failed) if failed.error == Error::NoNode => {
+                Err(failed) if failed.error == Error::Server(ErrorCode::NoNode) => {
                     self.processing = None;
                     return Ok(false);
                 }
@@ -473,23 +474,25 @@ async fn take(
     loop {
         let owner = match client.create_with_stat(&lock, id.clone(), &options).await {
             Ok((_, stat)) => SessionId::new(stat.ephemeral_owner),
-            Err(Error::NodeExists) => match retry(&client, || client.get_data(&lock)).await {
-                Ok((owner, stat))
-                    if owner == id
-                        && session_alive(&client, SessionId::new(stat.ephemeral_owner)) =>
-                {
-                    SessionId::new(stat.ephemeral_owner)
+            Err(Error::Server(ErrorCode::NodeExists)) => {
+                match retry(&client, || client.get_data(&lock)).await {
+                    Ok((owner, stat))
+                        if owner == id
+                            && session_alive(&client, SessionId::new(stat.ephemeral_owner)) =>
+                    {
+                        SessionId::new(stat.ephemeral_owner)
+                    }
+                    Ok((owner, _)) if owner == id => {
+                        // Ours, of a session that is going: wait for it to go.
+                        recover(&client, &mut backoff).await?;
+                        continue;
+                    }
+                    Ok(_) => return Ok(None),
+                    // Released in between: try again.
+                    Err(Error::Server(ErrorCode::NoNode)) => continue,
+                    Err(error) => return Err(error),
                 }
-                Ok((owner, _)) if owner == id => {
-                    // Ours, of a session that is going: wait for it to go.
-                    recover(&client, &mut backoff).await?;
-                    continue;
-                }
-                Ok(_) => return Ok(None),
-                // Released in between: try again.
-                Err(Error::NoNode) => continue,
-                Err(error) => return Err(error),
-            },
+            }
             Err(error) => match classify(&error) {
                 Failure::Transient | Failure::SessionGone => {
                     recover(&client, &mut backoff).await?;
@@ -501,10 +504,12 @@ async fn take(
         let held = client.bound_to_session(owner);
         match retry_in_session(&held, || held.get_data(&entry)).await {
             Ok((value, _)) => return Ok(Some((value, owner))),
-            Err(Error::NoNode) => {
+            Err(Error::Server(ErrorCode::NoNode)) => {
                 // Consumed meanwhile: unlock.
                 return match retry_in_session(&held, || held.delete(&lock, None)).await {
-                    Ok(()) | Err(Error::NoNode | Error::SessionExpired) => Ok(None),
+                    Ok(()) | Err(Error::Server(ErrorCode::NoNode) | Error::SessionExpired) => {
+                        Ok(None)
+                    }
                     Err(error) => Err(error),
                 };
             }

@@ -28,9 +28,10 @@ const MAX_PRIORITY: u16 = 999;
 /// The name prefix of an entry of `priority`: `entry-PPP-`.
 fn entry_prefix(priority: u16) -> Result<String> {
     if priority > MAX_PRIORITY {
-        return Err(RecipeError::Zk(Error::InvalidArgument(
-            "a queue priority must be between 0 and 999",
-        )));
+        return Err(RecipeError::Zk(Error::InvalidArgument {
+            argument: "priority",
+            reason: "a queue priority must be between 0 and 999",
+        }));
     }
     Ok(format!("entry-{priority:03}-"))
 }

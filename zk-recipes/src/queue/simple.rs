@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
-use zk_client::{Client, Error, RetryPolicy};
+use zk_client::{Client, Error, ErrorCode, RetryPolicy};
 
 use crate::error::Result;
 use crate::sequence::SequenceOrder;
@@ -142,7 +142,7 @@ impl Queue {
                 .await
             {
                 Ok((data, _)) => data,
-                Err(Error::NoNode) => {
+                Err(Error::Server(ErrorCode::NoNode)) => {
                     // Taken by another consumer: try the next one (kazoo lists again, which
                     // costs every loser of a race a round trip per entry).
                     self.cached.pop_front();
@@ -161,7 +161,7 @@ impl Queue {
     async fn delete_entry(&self, entry: &str) -> Result<bool> {
         match self.client.delete(entry, None).await {
             Ok(()) => Ok(true),
-            Err(Error::NoNode) => Ok(false),
+            Err(Error::Server(ErrorCode::NoNode)) => Ok(false),
             Err(error) if self.retry.is_retryable(&error) => {
                 // The delete may have been applied before the connection dropped: finish it,
                 // and count an entry already gone as taken here (never lost; rarely twice).
@@ -170,7 +170,7 @@ impl Queue {
                     .retry(&self.retry, || self.client.delete(entry, None))
                     .await
                 {
-                    Ok(()) | Err(Error::NoNode) => Ok(true),
+                    Ok(()) | Err(Error::Server(ErrorCode::NoNode)) => Ok(true),
                     Err(error) => Err(error.into()),
                 }
             }

@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use futures_channel::oneshot;
-use zk_client::{Client, Error, OneshotWatch, SessionId, Stat};
+use zk_client::{Client, Error, ErrorCode, OneshotWatch, SessionId, Stat};
 
 use super::retry;
 
@@ -176,7 +176,10 @@ pub(crate) fn delete_in_background(client: &Client, owner: SessionId, path: Stri
     client.runtime().spawn(async move {
         let deleted = retry::retry_in_session(&bound, || bound.delete(&path, None)).await;
         if let Err(error) = deleted {
-            if !matches!(error, Error::NoNode | Error::SessionExpired | Error::Closed) {
+            if !matches!(
+                error,
+                Error::Server(ErrorCode::NoNode) | Error::SessionExpired | Error::Closed
+            ) {
                 tracing::warn!(%error, path, "could not clean up a recipe node");
             }
         }

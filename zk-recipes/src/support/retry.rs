@@ -98,7 +98,7 @@ impl Backoff {
 pub(crate) async fn wait_connected(client: &Client) -> Result<(), Error> {
     loop {
         match client.wait_connected(Duration::from_secs(3600)).await {
-            Err(Error::OperationTimeout) => continue,
+            Err(Error::Timeout) => continue,
             other => return other,
         }
     }
@@ -161,14 +161,15 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zk_client::ErrorCode;
 
     #[test]
     fn one_rule_for_every_recipe_and_the_client() {
         for error in [
             Error::ConnectionLoss,
-            Error::OperationTimeout,
-            Error::RequestTimeout,
-            Error::Throttled,
+            Error::Timeout,
+            Error::Timeout,
+            Error::Server(ErrorCode::Throttled),
         ] {
             assert_eq!(classify(&error), Failure::Transient, "{error}");
             assert!(RetryPolicy::default().is_retryable(&error));
@@ -177,9 +178,9 @@ mod tests {
         assert!(!is_transient(&Error::SessionExpired));
         for error in [
             Error::Closed,
-            Error::AuthFailed,
-            Error::NoNode,
-            Error::NodeExists,
+            Error::Server(ErrorCode::AuthFailed),
+            Error::Server(ErrorCode::NoNode),
+            Error::Server(ErrorCode::NodeExists),
         ] {
             assert_eq!(classify(&error), Failure::Fatal, "{error}");
         }

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use zk_client::{Client, Error, SessionId, SessionState, StateStream, WatchEvent};
+use zk_client::{Client, Error, ErrorCode, SessionId, SessionState, StateStream, WatchEvent};
 
 /// Whether `session` is the client's session and has not been lost or closed.
 pub(crate) fn session_alive(client: &Client, session: SessionId) -> bool {
@@ -35,7 +35,7 @@ pub(crate) fn stopped_by(event: &WatchEvent) -> Option<Error> {
         | WatchEvent::Resumed { .. }
         | WatchEvent::Lagged { .. }
         | WatchEvent::SessionExpired => None,
-        WatchEvent::AuthFailed => Some(Error::AuthFailed),
+        WatchEvent::AuthFailed => Some(Error::Server(ErrorCode::AuthFailed)),
         _ => Some(Error::Closed),
     }
 }

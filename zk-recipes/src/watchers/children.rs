@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use futures_core::Stream;
-use zk_client::{Client, Error, NodeEvent, OneshotWatch, SessionId, WatchEvent};
+use zk_client::{Client, Error, ErrorCode, NodeEvent, OneshotWatch, SessionId, WatchEvent};
 
 use crate::error::{RecipeError, Result};
 use crate::support::detach::{ChildrenRead, Detached, children_watched, settled};
@@ -45,7 +45,8 @@ enum ChildrenPhase {
 /// watcher ends with [`RecipeError::SessionLost`].
 ///
 /// The node must exist: if it does not, or once it is deleted, `next` yields
-/// `Err(RecipeError::Zk(Error::NoNode))` and then `None` (kazoo stops silently there).
+/// `Err(RecipeError::Zk(Error::Server(ErrorCode::NoNode)))` and then `None` (kazoo stops
+/// silently there).
 ///
 /// ```no_run
 /// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {
@@ -181,9 +182,11 @@ impl Stream for ChildrenWatch {
                             let event = if this.send_event { event } else { None };
                             return Poll::Ready(Some(Ok(ChildrenUpdate { children, event })));
                         }
-                        Err(Error::NoNode) => {
+                        Err(Error::Server(ErrorCode::NoNode)) => {
                             this.phase = ChildrenPhase::Stopped;
-                            return Poll::Ready(Some(Err(RecipeError::Zk(Error::NoNode))));
+                            return Poll::Ready(Some(Err(RecipeError::Zk(Error::Server(
+                                ErrorCode::NoNode,
+                            )))));
                         }
                         Err(error) => match on_failure(error) {
                             Failure::Retry => this.lose_track(),

@@ -6,7 +6,7 @@ use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
 use futures_core::Stream;
-use zk_client::{Client, Error, NodeEvent, OneshotWatch, Stat, WatchEvent};
+use zk_client::{Client, Error, ErrorCode, NodeEvent, OneshotWatch, Stat, WatchEvent};
 
 use crate::error::{RecipeError, Result};
 use crate::support::detach::{
@@ -178,7 +178,7 @@ impl Stream for DataWatch {
                                 return Poll::Ready(Some(Ok(update)));
                             }
                         }
-                        Err(Error::NoNode) => {
+                        Err(Error::Server(ErrorCode::NoNode)) => {
                             this.phase =
                                 DataPhase::ReadingExists(exists_watched(&this.client, &this.path));
                         }

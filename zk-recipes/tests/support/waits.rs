@@ -14,7 +14,7 @@ pub async fn children(client: &Client, dir: &str) -> Vec<String> {
             children.sort();
             children
         }
-        Err(zk_client::Error::NoNode) => Vec::new(),
+        Err(zk_client::Error::Server(zk_client::ErrorCode::NoNode)) => Vec::new(),
         Err(e) => panic!("get_children({dir}): {e}"),
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use zk_client::{Client, Error, WatcherType};
+use zk_client::{Client, Error, ErrorCode, WatcherType};
 use zk_testing::Cluster;
 
 use super::WAIT;
@@ -38,7 +38,7 @@ pub async fn until_unwatched(client: &Client, path: &str) {
     let gone = tokio::time::timeout(WAIT, async {
         loop {
             match client.check_watches(path, WatcherType::Any).await {
-                Err(Error::NoWatcher) => return,
+                Err(Error::Server(ErrorCode::NoWatcher)) => return,
                 Ok(()) => tokio::time::sleep(Duration::from_millis(10)).await,
                 Err(other) => panic!("check_watches: {other}"),
             }

@@ -17,6 +17,10 @@ use crate::tls::{TlsFiles, TlsMaterial};
 impl ClusterBuilder {
     /// Starts every server and waits until all of them serve; same as
     /// [`start`](ClusterBuilder::start).
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](ClusterBuilder::start).
     pub fn build(self) -> Result<Cluster> {
         self.start()
     }
@@ -25,10 +29,14 @@ impl ClusterBuilder {
     ///
     /// Each node gets its own temporary directory and free loopback ports; when a server
     /// fails because a port was taken in the meantime, the whole start is retried with new
-    /// ports (up to 3 times). Fails with [`Error::JavaNotFound`] or
-    /// [`Error::ZooKeeperNotFound`] when there is nothing to run, and with
-    /// [`Error::Server`] (with the end of the server's log) when a server exits or does not
-    /// serve within the [`start_timeout`](ClusterBuilder::start_timeout).
+    /// ports (up to 3 times).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::JavaNotFound`] or [`Error::ZooKeeperNotFound`] when there is nothing to run;
+    /// [`Error::InvalidConfig`] for settings that describe no cluster; [`Error::Server`] (with
+    /// the end of the server's log) when a server exits or does not serve within the
+    /// [`start_timeout`](ClusterBuilder::start_timeout).
     pub fn start(self) -> Result<Cluster> {
         if self.size == 0 {
             return Err(Error::InvalidConfig(

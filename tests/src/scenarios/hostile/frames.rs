@@ -2,7 +2,7 @@
 //! call fails with ConnectionLoss) and the client reconnects at a bounded rate; a bad reply
 //! or notification that is still well formed is an ordinary outcome and keeps the session.
 
-use zk_client::{Error, EventType, NodeEvent, SessionState, WatchEvent};
+use zk_client::{Error, ErrorCode, EventType, NodeEvent, SessionState, WatchEvent};
 use zk_testing::hostile::{Behaviour, CANNED_DATA, Fault, WatcherEvent};
 
 use super::{SESSION_TIMEOUT, Serial, WAIT, WINDOW, Window, builder, max_attempts_spaced, server};
@@ -73,12 +73,15 @@ pub async fn hostile_unknown_error_code<A: Adapter>() {
         .expect("the handshake is honest");
     assert_eq!(
         client.get_data("/x").await.err(),
-        Some(Error::Unknown(-999))
+        Some(Error::Server(ErrorCode::Unknown(-999)))
     );
-    assert_eq!(client.exists("/x").await.err(), Some(Error::Unknown(-999)));
+    assert_eq!(
+        client.exists("/x").await.err(),
+        Some(Error::Server(ErrorCode::Unknown(-999)))
+    );
     assert_eq!(
         client.get_data_watched("/x").await.err(),
-        Some(Error::Unknown(-999))
+        Some(Error::Server(ErrorCode::Unknown(-999)))
     );
     assert_eq!(
         client.watch_count(),

@@ -26,7 +26,7 @@ pub async fn hostile_stalled_pings<A: Adapter>() {
         .await
         .expect_err("nobody answers");
     // The read timeout drops the connection (ConnectionLoss), unless the request's own
-    // deadline (the session timeout) is seen first (RequestTimeout).
+    // deadline (the session timeout) is seen first (Error::Timeout).
     assert!(err.is_connection_error(), "{err:?}");
     client.runtime().sleep(WINDOW).await;
     let measured = window.close(&server);
