@@ -2,20 +2,19 @@
 //! `CuratorCache`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use zk_client::{AddWatchMode, Client, Error, ErrorCode, EventType, Stat, WatchEvent, WatchStream};
 
-use crate::error::{RecipeError, Result};
-use crate::support::events::{DEFAULT_CAPACITY, Events, Hub};
-use crate::support::lock;
-use crate::support::paths::join;
+use crate::error::Result;
+use crate::support::cache::{CacheCore, Contents};
+use crate::support::events::Events;
+use crate::support::paths::{join, relative};
 use crate::support::retry::{is_transient, wait_connected};
-use crate::support::signal::Signal;
 use crate::support::tasks::Tasks;
-use crate::tree_cache::{Lifecycle, NodeData, begin_start, relative};
+use crate::tree_cache::NodeData;
 
 /// What changed in a [`CuratorCache`]: Curator's `CuratorCacheListener` events, and the lag
 /// report of a subscription that fell behind.
@@ -50,26 +49,14 @@ struct Storage {
     closed: bool,
 }
 
-struct Shared {
-    root: String,
-    storage: Mutex<Storage>,
-    hub: Hub<CacheEvent>,
-    stop: Arc<Signal>,
-    lifecycle: Mutex<Lifecycle>,
-}
-
-impl Shared {
-    fn close(&self) {
-        *lock(&self.lifecycle) = Lifecycle::Closed;
-        self.stop.notify();
-        {
-            let mut storage = lock(&self.storage);
-            storage.closed = true;
-            storage.nodes.clear();
-        }
-        self.hub.close();
+impl Contents for Storage {
+    fn close(&mut self) {
+        self.closed = true;
+        self.nodes.clear();
     }
 }
+
+type Shared = CacheCore<Storage, CacheEvent>;
 
 /// An in-memory copy of the subtree at a path, on a single persistent recursive watch:
 /// Curator's `CuratorCache`, for large trees.
@@ -116,7 +103,7 @@ impl std::fmt::Debug for CuratorCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CuratorCache")
             .field("root", &self.shared.root)
-            .field("lifecycle", &*lock(&self.shared.lifecycle))
+            .field("lifecycle", &self.shared.lifecycle())
             .finish_non_exhaustive()
     }
 }
@@ -127,17 +114,15 @@ impl CuratorCache {
     pub fn new(client: &Client, path: &str) -> CuratorCache {
         CuratorCache {
             client: client.clone(),
-            shared: Arc::new(Shared {
-                root: path.to_owned(),
-                storage: Mutex::new(Storage {
+            shared: Arc::new(CacheCore::new(
+                path,
+                Storage {
                     nodes: BTreeMap::new(),
                     initialized: false,
                     closed: false,
-                }),
-                hub: Hub::new(DEFAULT_CAPACITY, |missed| CacheEvent::Lagged { missed }),
-                stop: Arc::default(),
-                lifecycle: Mutex::new(Lifecycle::Latent),
-            }),
+                },
+                |missed| CacheEvent::Lagged { missed },
+            )),
         }
     }
 
@@ -146,7 +131,7 @@ impl CuratorCache {
     /// least 1). Set it before subscribing and starting: it replaces the event channel.
     pub fn with_event_capacity(mut self, capacity: usize) -> Self {
         if let Some(shared) = Arc::get_mut(&mut self.shared) {
-            shared.hub = Hub::new(capacity, |missed| CacheEvent::Lagged { missed });
+            shared.set_event_capacity(capacity, |missed| CacheEvent::Lagged { missed });
         }
         self
     }
@@ -164,28 +149,14 @@ impl CuratorCache {
     /// [`RecipeError::Inconsistent`] if the cache was started or closed already; `RecipeError::Zk`
     /// if the watch cannot be added (`Unimplemented` before ZooKeeper 3.6).
     pub async fn start(&self) -> Result<()> {
-        begin_start(&self.shared.lifecycle)?;
+        // An async block, so the watch is asked for only once the start is allowed.
         let watch = self
-            .client
-            .add_watch(&self.shared.root, AddWatchMode::PersistentRecursive)
-            .await;
-        let watch = match watch {
-            Ok(watch) => watch,
-            Err(error) => {
-                let mut state = lock(&self.shared.lifecycle);
-                if *state == Lifecycle::Starting {
-                    *state = Lifecycle::Latent;
-                }
-                return Err(error.into());
-            }
-        };
-        {
-            let mut state = lock(&self.shared.lifecycle);
-            if *state != Lifecycle::Starting {
-                return Err(RecipeError::Inconsistent("the cache is closed".into()));
-            }
-            *state = Lifecycle::Started;
-        }
+            .shared
+            .start(async {
+                let mode = AddWatchMode::PersistentRecursive;
+                self.client.add_watch(&self.shared.root, mode).await
+            })
+            .await?;
         let mut worker = Worker {
             client: self.client.clone(),
             shared: self.shared.clone(),
@@ -199,9 +170,9 @@ impl CuratorCache {
             rebuilding: false,
             rebuild_again: false,
         };
-        let stop = self.shared.stop.clone();
+        let stopped = self.shared.stopped();
         worker.tasks.push(async move {
-            stop.wait(0).await;
+            stopped.await;
             Msg::Stop
         });
         worker.follow(watch);
@@ -219,17 +190,17 @@ impl CuratorCache {
     /// Subscribes to the cache's events from now on. Subscribe before
     /// [`start`](CuratorCache::start) to see the initial load.
     pub fn events(&self) -> Events<CacheEvent> {
-        self.shared.hub.subscribe()
+        self.shared.subscribe()
     }
 
     /// Whether the initial load has completed.
     pub fn is_initialized(&self) -> bool {
-        lock(&self.shared.storage).initialized
+        self.shared.contents().initialized
     }
 
     /// The cached node at `path`, if any.
     pub fn get(&self, path: &str) -> Option<NodeData> {
-        lock(&self.shared.storage).nodes.get(path).cloned()
+        self.shared.contents().nodes.get(path).cloned()
     }
 
     /// The names of the cached children of `path`, sorted. Fails for a path outside the
@@ -245,7 +216,7 @@ impl CuratorCache {
         } else {
             format!("{path}/")
         };
-        let storage = lock(&self.shared.storage);
+        let storage = self.shared.contents();
         Ok(storage
             .nodes
             .range(prefix.clone()..)
@@ -259,12 +230,12 @@ impl CuratorCache {
 
     /// The number of cached nodes.
     pub fn size(&self) -> usize {
-        lock(&self.shared.storage).nodes.len()
+        self.shared.contents().nodes.len()
     }
 
     /// Every cached node, ordered by path (Curator's `stream()`).
     pub fn snapshot(&self) -> Vec<NodeData> {
-        lock(&self.shared.storage).nodes.values().cloned().collect()
+        self.shared.contents().nodes.values().cloned().collect()
     }
 }
 
@@ -325,7 +296,7 @@ struct Worker {
 impl Worker {
     async fn run(mut self) {
         while let Some((_, msg)) = self.tasks.next().await {
-            if self.shared.stop.is_notified() || lock(&self.shared.storage).closed {
+            if self.shared.is_stopped() || self.shared.contents().closed {
                 break;
             }
             let go_on = match msg {
@@ -465,7 +436,7 @@ impl Worker {
         self.rebuilding = true;
         self.seen.clear();
         let root = self.shared.root.clone();
-        let cached: Vec<String> = lock(&self.shared.storage).nodes.keys().cloned().collect();
+        let cached: Vec<String> = self.shared.contents().nodes.keys().cloned().collect();
         self.seen.insert(root.clone());
         self.read_data(root.clone());
         self.read_children(root);
@@ -508,11 +479,11 @@ impl Worker {
             return;
         }
         self.seen.clear();
-        let mut storage = lock(&self.shared.storage);
+        let mut storage = self.shared.contents();
         if !storage.initialized {
             storage.initialized = true;
             drop(storage);
-            self.shared.hub.publish(CacheEvent::Initialized);
+            self.shared.publish(CacheEvent::Initialized);
         }
     }
 
@@ -607,7 +578,7 @@ impl Worker {
 
     fn put(&mut self, node: NodeData) {
         let event = {
-            let mut storage = lock(&self.shared.storage);
+            let mut storage = self.shared.contents();
             match storage.nodes.insert(node.path.clone(), node.clone()) {
                 None => Some(CacheEvent::Created(node)),
                 Some(old) if old.stat.mzxid != node.stat.mzxid => {
@@ -617,14 +588,14 @@ impl Worker {
             }
         };
         if let Some(event) = event {
-            self.shared.hub.publish(event);
+            self.shared.publish(event);
         }
     }
 
     fn remove(&mut self, path: &str) {
-        let old = lock(&self.shared.storage).nodes.remove(path);
+        let old = self.shared.contents().nodes.remove(path);
         if let Some(old) = old {
-            self.shared.hub.publish(CacheEvent::Deleted(old));
+            self.shared.publish(CacheEvent::Deleted(old));
         }
     }
 }

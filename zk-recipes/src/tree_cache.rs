@@ -2,7 +2,7 @@
 //! kept up to date with one-shot watches on every node, and its seven events.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use zk_client::{
@@ -10,15 +10,14 @@ use zk_client::{
     StateChange, StateStream, WatchEvent,
 };
 
-use crate::error::{RecipeError, Result};
+use crate::error::Result;
+use crate::support::cache::{CacheCore, Contents};
 use crate::support::detach::{
     ChildrenRead, DataRead, ExistsRead, children_watched, data_watched, exists_watched, settled,
 };
-use crate::support::events::{DEFAULT_CAPACITY, Events, Hub};
-use crate::support::lock;
-use crate::support::paths::join;
+use crate::support::events::Events;
+use crate::support::paths::{join, relative};
 use crate::support::retry::is_transient;
-use crate::support::signal::Signal;
 use crate::support::tasks::Tasks;
 
 /// A cached node: its path, data and Stat (kazoo's `NodeData`, Curator's `ChildData`).
@@ -111,48 +110,6 @@ impl TreeEvent {
     }
 }
 
-/// Where a cache is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Lifecycle {
-    Latent,
-    Starting,
-    Started,
-    Closed,
-}
-
-/// Checks a lifecycle move to `Starting`.
-pub(crate) fn begin_start(state: &Mutex<Lifecycle>) -> Result<()> {
-    let mut state = lock(state);
-    match *state {
-        Lifecycle::Latent => {
-            *state = Lifecycle::Starting;
-            Ok(())
-        }
-        Lifecycle::Closed => Err(RecipeError::Inconsistent("the cache is closed".into())),
-        Lifecycle::Starting | Lifecycle::Started => Err(RecipeError::Inconsistent(
-            "the cache is already started".into(),
-        )),
-    }
-}
-
-/// The components of `path` below `root`; an error for paths outside the tree.
-pub(crate) fn relative<'a>(root: &str, path: &'a str) -> Result<Vec<&'a str>> {
-    let rest = if root == "/" {
-        path.strip_prefix('/')
-    } else if path == root {
-        Some("")
-    } else {
-        path.strip_prefix(root).and_then(|r| r.strip_prefix('/'))
-    };
-    match rest {
-        Some(rest) => Ok(rest.split('/').filter(|c| !c.is_empty()).collect()),
-        None => Err(RecipeError::Zk(Error::InvalidArgument {
-            argument: "path",
-            reason: "the path is outside of the cached tree",
-        })),
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum NodeState {
     Pending,
@@ -218,27 +175,15 @@ struct Tree {
 
 const ROOT: u64 = 0;
 
-struct Shared {
-    root: String,
-    tree: Mutex<Tree>,
-    hub: Hub<TreeEvent>,
-    stop: Arc<Signal>,
-    lifecycle: Mutex<Lifecycle>,
-}
-
-impl Shared {
-    fn close(&self) {
-        *lock(&self.lifecycle) = Lifecycle::Closed;
-        self.stop.notify();
-        {
-            let mut tree = lock(&self.tree);
-            tree.closed = true;
-            tree.initialized = false;
-            tree.nodes.clear();
-        }
-        self.hub.close();
+impl Contents for Tree {
+    fn close(&mut self) {
+        self.closed = true;
+        self.initialized = false;
+        self.nodes.clear();
     }
 }
+
+type Shared = CacheCore<Tree, TreeEvent>;
 
 /// An in-memory copy of the subtree at a path, kept up to date: kazoo's `TreeCache` (a port
 /// of Curator's `TreeCache`).
@@ -284,7 +229,7 @@ impl std::fmt::Debug for TreeCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TreeCache")
             .field("root", &self.shared.root)
-            .field("lifecycle", &*lock(&self.shared.lifecycle))
+            .field("lifecycle", &self.shared.lifecycle())
             .finish_non_exhaustive()
     }
 }
@@ -296,17 +241,15 @@ impl TreeCache {
         nodes.insert(ROOT, Node::new(path.to_owned(), None));
         TreeCache {
             client: client.clone(),
-            shared: Arc::new(Shared {
-                root: path.to_owned(),
-                tree: Mutex::new(Tree {
+            shared: Arc::new(CacheCore::new(
+                path,
+                Tree {
                     nodes,
                     initialized: false,
                     closed: false,
-                }),
-                hub: Hub::new(DEFAULT_CAPACITY, |missed| TreeEvent::Lagged { missed }),
-                stop: Arc::default(),
-                lifecycle: Mutex::new(Lifecycle::Latent),
-            }),
+                },
+                |missed| TreeEvent::Lagged { missed },
+            )),
             retry: RetryPolicy::default(),
         }
     }
@@ -316,7 +259,7 @@ impl TreeCache {
     /// 1). Set it before subscribing and starting: it replaces the event channel.
     pub fn with_event_capacity(mut self, capacity: usize) -> Self {
         if let Some(shared) = Arc::get_mut(&mut self.shared) {
-            shared.hub = Hub::new(capacity, |missed| TreeEvent::Lagged { missed });
+            shared.set_event_capacity(capacity, |missed| TreeEvent::Lagged { missed });
         }
         self
     }
@@ -342,26 +285,14 @@ impl TreeCache {
     /// [`RecipeError::Inconsistent`] if the cache was started or closed already; `RecipeError::Zk`
     /// if the root cannot be created.
     pub async fn start(&self) -> Result<()> {
-        begin_start(&self.shared.lifecycle)?;
-        let root = self.shared.root.clone();
-        let ensured = self
-            .client
-            .retry(&self.retry, || self.client.ensure_path(&root))
-            .await;
-        if let Err(error) = ensured {
-            let mut state = lock(&self.shared.lifecycle);
-            if *state == Lifecycle::Starting {
-                *state = Lifecycle::Latent;
-            }
-            return Err(error.into());
-        }
-        {
-            let mut state = lock(&self.shared.lifecycle);
-            if *state != Lifecycle::Starting {
-                return Err(RecipeError::Inconsistent("the cache is closed".into()));
-            }
-            *state = Lifecycle::Started;
-        }
+        // An async block, so the root is created only once the start is allowed.
+        let root = &self.shared.root;
+        self.shared
+            .start(async {
+                let client = &self.client;
+                client.retry(&self.retry, || client.ensure_path(root)).await
+            })
+            .await?;
         let mut worker = Worker {
             client: self.client.clone(),
             shared: self.shared.clone(),
@@ -374,15 +305,15 @@ impl TreeCache {
             timer: false,
             reload_pending: false,
         };
-        let stop = self.shared.stop.clone();
+        let stopped = self.shared.stopped();
         worker.tasks.push(async move {
-            stop.wait(0).await;
+            stopped.await;
             Msg::Stop
         });
         worker.watch_states(self.client.state_changes());
         {
             let shared = self.shared.clone();
-            let mut tree = lock(&shared.tree);
+            let mut tree = shared.contents();
             worker.on_created(&mut tree, ROOT);
         }
         self.client.runtime().spawn(worker.run());
@@ -398,17 +329,17 @@ impl TreeCache {
     /// Subscribes to the cache's events from now on. Subscribe before
     /// [`start`](TreeCache::start) to see the initial load.
     pub fn events(&self) -> Events<TreeEvent> {
-        self.shared.hub.subscribe()
+        self.shared.subscribe()
     }
 
     /// Whether the initial load (or the reload after a session loss) has completed.
     pub fn is_initialized(&self) -> bool {
-        lock(&self.shared.tree).initialized
+        self.shared.contents().initialized
     }
 
     fn find<T>(&self, path: &str, f: impl FnOnce(&Node) -> T) -> Result<Option<T>> {
         let components = relative(&self.shared.root, path)?;
-        let tree = lock(&self.shared.tree);
+        let tree = self.shared.contents();
         let mut id = ROOT;
         for component in components {
             let Some(node) = tree.nodes.get(&id) else {
@@ -497,11 +428,11 @@ struct Worker {
 impl Worker {
     async fn run(mut self) {
         while let Some((_, msg)) = self.tasks.next().await {
-            if self.shared.stop.is_notified() {
+            if self.shared.is_stopped() {
                 break;
             }
             let shared = self.shared.clone();
-            let mut tree = lock(&shared.tree);
+            let mut tree = shared.contents();
             if tree.closed {
                 break;
             }
@@ -566,7 +497,7 @@ impl Worker {
     }
 
     fn publish(&self, event: TreeEvent) {
-        self.shared.hub.publish(event);
+        self.shared.publish(event);
     }
 
     fn check_initialized(&mut self, tree: &mut Tree) {
@@ -901,16 +832,6 @@ impl Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_below_the_root() {
-        assert_eq!(relative("/a", "/a").unwrap(), Vec::<&str>::new());
-        assert_eq!(relative("/a", "/a/b/c").unwrap(), ["b", "c"]);
-        assert!(relative("/a", "/apple").is_err());
-        assert!(relative("/a", "/").is_err());
-        assert_eq!(relative("/", "/x/y").unwrap(), ["x", "y"]);
-        assert_eq!(relative("/", "/").unwrap(), Vec::<&str>::new());
-    }
 
     #[test]
     fn event_types_keep_kazoo_numbers() {

@@ -11,7 +11,10 @@
 //! - [`tasks`]: a set of futures polled together, any of them removable.
 //! - [`events`]: cache events broadcast to bounded subscriptions that report what they missed.
 //! - [`paths`]: joining and splitting znode paths.
+//! - [`cache`]: what both caches share between handle and background task: contents, events,
+//!   stop and lifecycle, started and closed one way.
 
+pub(crate) mod cache;
 pub(crate) mod detach;
 pub(crate) mod events;
 pub(crate) mod paths;
