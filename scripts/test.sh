@@ -30,6 +30,9 @@ cargo test -p zk-sasl-gssapi --locked
 echo "== the embedding example: zk-proto driven by a hand-written poll loop"
 cargo run --locked -q -p zk-proto --example poll_loop
 
+echo "== the examples: one per adapter, one per recipe family"
+scripts/examples.sh
+
 echo "== cargo doc (warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --features "$tls"
 
