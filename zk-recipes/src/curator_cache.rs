@@ -146,8 +146,9 @@ impl CuratorCache {
     ///
     /// # Errors
     ///
-    /// [`RecipeError::Inconsistent`] if the cache was started or closed already; `RecipeError::Zk`
-    /// if the watch cannot be added (`Unimplemented` before ZooKeeper 3.6).
+    /// [`RecipeError::Inconsistent`](crate::RecipeError::Inconsistent) if the cache was
+    /// started or closed already; `RecipeError::Zk` if the watch cannot be added
+    /// (`Unimplemented` before ZooKeeper 3.6).
     pub async fn start(&self) -> Result<()> {
         // An async block, so the watch is asked for only once the start is allowed.
         let watch = self
@@ -208,7 +209,7 @@ impl CuratorCache {
     ///
     /// # Errors
     ///
-    /// [`RecipeError::Inconsistent`] for a path outside the cached tree.
+    /// `RecipeError::Zk` with `Error::InvalidArgument` for a path outside the cached tree.
     pub fn children(&self, path: &str) -> Result<Vec<String>> {
         relative(&self.shared.root, path)?;
         let prefix = if path == "/" {
