@@ -18,12 +18,16 @@ pub struct Run {
     pub in_flight: VecDeque<(i32, i32)>,
     /// The ConnectRequest sent on the current connection, until a step answers it (or not).
     pub handshake: Option<ConnectRequest>,
+    /// How long `close` may take, from the configuration.
+    close_timeout: Duration,
 }
 
 impl Run {
     /// A session on `config`; its first Connect is left for the steps to answer.
     pub fn new(config: SessionConfig) -> Run {
+        let close_timeout = config.close_timeout;
         let mut run = Run {
+            close_timeout,
             script: Script::new(config),
             ledger: Ledger::default(),
             in_flight: VecDeque::new(),
@@ -97,14 +101,20 @@ impl Run {
     }
 
     /// Closes the session and lets every timer run out (nobody answers any more), then panics
-    /// unless the session is closed, every request has completed and no watcher is left.
+    /// unless the session closed within the close timeout, every request has completed and no
+    /// watcher is left.
     pub fn finish(&mut self) {
+        let start = self.script.now;
         self.script.session.close(self.script.now);
         self.drain();
+        let mut closed_at = None;
         for _ in 0..1000 {
             let next = self.script.session.poll_timeout();
-            if self.script.session.state().is_terminal() && next.is_none() {
-                break;
+            if self.script.session.state().is_terminal() {
+                closed_at = closed_at.or(Some(self.script.now));
+                if next.is_none() {
+                    break;
+                }
             }
             let by = next.map_or(Duration::from_secs(1), |at| {
                 at.saturating_duration_since(self.script.now)
@@ -112,10 +122,12 @@ impl Run {
             self.script.advance(by);
             self.drain();
         }
+        let state = self.script.session.state();
+        let took = closed_at.map(|at| at.saturating_duration_since(start));
         assert!(
-            self.script.session.state().is_terminal(),
-            "not closed after every timer ran out: {:?}",
-            self.script.session.state()
+            took.is_some_and(|took| took <= self.close_timeout),
+            "not closed within the close timeout ({:?}): {state:?}, closed after {took:?}",
+            self.close_timeout
         );
         self.ledger.assert_settled();
         assert_eq!(
