@@ -1,44 +1,48 @@
 //! Fuzzes the session state machine with the input as a script.
 //!
-//! The first byte picks the configuration. The harness plays the driver and a server: it answers
-//! every `Action::Connect` with `handle_connected`, and every ConnectRequest it sees go out with
-//! a ConnectResponse (normal unless the script chose another handshake). The rest of the input
+//! The first byte picks the configuration. The harness plays the driver and a server on the
+//! scripted peer shared with zk-proto's session and property tests (`zk-proto/tests/support/`,
+//! included below with `#[path]`): it answers every `Action::Connect` by opening the
+//! connection (or failing it, when the script asks), and every ConnectRequest with a
+//! ConnectResponse (normal unless the script chose another handshake). The rest of the input
 //! is a list of operations: raw chunks fed to `handle_data`, submits of assorted requests,
-//! replies to the oldest unanswered request (with fuzzed or well-formed bodies),
-//! notifications, time passing (`handle_timeout`), disconnects, failed connects, auth,
-//! `remove_watch` and `close`. Actions, outputs and transmits are drained after every step.
+//! replies to the oldest unanswered frame (with fuzzed or well-formed bodies), notifications,
+//! time passing (`handle_timeout`), disconnects, failed connects, auth, `remove_watch` and
+//! `close`. Actions, outputs and transmits are drained after every step.
 //!
-//! Besides never panicking, the harness checks the contract: transmits go to the current
-//! connection, every submitted request completes exactly once, watch events only reach known
-//! watchers and stop after a terminal event, and after `close` (and the close timeout)
-//! nothing is left outstanding.
+//! Besides never panicking, the harness checks the contract (the peer's `Run` and `Ledger`):
+//! transmits go to the current connection, every submitted request completes exactly once,
+//! watch events only reach known watchers and stop after a terminal event, and after `close`
+//! (and the close timeout) nothing is left outstanding.
 //!
 //! Shared with `#[path]`: the cargo-fuzz target `fuzz_targets/session_handle_data.rs` calls
 //! [`run`], and so does zk-proto's `tests/fuzz_regressions.rs` on every file of
 //! `fuzz/regressions/session_handle_data/` and of the seed corpus.
 
-use std::collections::{BTreeSet, HashSet, VecDeque};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use zk_proto::frame::write_frame;
 use zk_proto::jute::Record;
 use zk_proto::records::{
-    ClientInfo, ConnectResponse, Create2Response, CreateResponse, ErrorResponse, GetAclResponse,
+    ClientInfo, Create2Response, CreateResponse, ErrorResponse, GetAclResponse,
     GetAllChildrenNumberResponse, GetChildren2Response, GetChildrenResponse, GetDataResponse,
-    GetEphemeralsResponse, MultiHeader, ReplyHeader, StatResponse, SyncResponse, WatcherEvent,
-    WhoAmIResponse,
+    GetEphemeralsResponse, MultiHeader, StatResponse, SyncResponse, WhoAmIResponse,
 };
 use zk_proto::{
-    Acl, Action, AddWatchMode, ConnId, CreateMode, ExpiryPolicy, MultiOp, Output, ReadOp, Request,
-    Session, SessionConfig, Stat, WatchId, WatcherType,
+    Acl, AddWatchMode, CreateMode, ExpiryPolicy, MultiOp, ReadOp, Request, SessionConfig, Stat,
+    WatcherType,
 };
 
-/// Reads the script.
-struct Script<'a> {
+#[path = "../../zk-proto/tests/support/mod.rs"]
+mod support;
+
+use support::{Run, SESSION_ID, wire};
+
+/// Reads the fuzz input; past its end every byte is 0.
+struct Input<'a> {
     data: &'a [u8],
 }
 
-impl<'a> Script<'a> {
+impl<'a> Input<'a> {
     fn byte(&mut self) -> u8 {
         match self.data.split_first() {
             Some((b, rest)) => {
@@ -78,178 +82,60 @@ enum Handshake {
 const PATHS: [&str; 6] = ["/", "/a", "/a/b", "/zookeeper/config", "/a/s-", "/app"];
 
 struct Harness {
-    session: Session,
-    now: Instant,
+    run: Run,
     chroot: &'static str,
-    conn: Option<ConnId>,
-    last_conn: Option<ConnId>,
-    /// A ConnectRequest is due on `conn` (handle_connected was called).
-    handshaking: bool,
     handshake: Handshake,
     negotiated_ms: i32,
-    session_counter: i64,
+    /// Sessions granted as new ones (`Handshake::NewSessionId`) so far: the next id's offset.
+    renewals: i64,
     fail_connects: u8,
-    /// (xid, op) of frames sent and not answered by the script yet.
-    pending: VecDeque<(i32, i32)>,
-    outstanding: BTreeSet<u64>,
-    known_watches: Vec<WatchId>,
-    ended_watches: HashSet<WatchId>,
-    tx: Vec<u8>,
 }
 
 impl Harness {
-    fn submit(&mut self, request: Request) {
-        if let Ok(id) = self.session.submit(request, self.now) {
-            assert!(self.outstanding.insert(id.get()), "request id reused");
-        }
-    }
-
-    fn connect_response(&mut self) -> Vec<u8> {
-        let handshake = std::mem::replace(&mut self.handshake, Handshake::Normal);
-        let mut frame = Vec::new();
-        if handshake == Handshake::Refused {
-            write_frame(&mut frame, |b| {
-                ReplyHeader {
-                    xid: 0,
-                    zxid: 0x10,
-                    err: -119,
+    fn connect_response(&mut self, handshake: Handshake) -> Vec<u8> {
+        match handshake {
+            Handshake::Refused => wire::reply(0, 0x10, -119, |_| {}),
+            Handshake::Expired => wire::expired(),
+            _ => {
+                if handshake == Handshake::NewSessionId {
+                    self.renewals += 1;
                 }
-                .encode(b)
-            });
-            return frame;
+                let read_only = match handshake {
+                    Handshake::NoReadOnlyByte => None,
+                    Handshake::ReadOnly => Some(true),
+                    _ => Some(false),
+                };
+                wire::granted(SESSION_ID + self.renewals, self.negotiated_ms, read_only)
+            }
         }
-        if handshake == Handshake::NewSessionId {
-            self.session_counter += 1;
-        }
-        let expired = handshake == Handshake::Expired;
-        let response = ConnectResponse {
-            protocol_version: 0,
-            timeout_ms: if expired { 0 } else { self.negotiated_ms },
-            session_id: if expired {
-                0
-            } else {
-                0x0100_0007_4b64_0000 + self.session_counter
-            },
-            passwd: vec![if expired { 0 } else { 0x91 }; 16].into(),
-            read_only: match handshake {
-                Handshake::NoReadOnlyByte => None,
-                Handshake::ReadOnly => Some(true),
-                _ => Some(false),
-            },
-        };
-        write_frame(&mut frame, |b| response.encode(b));
-        frame
     }
 
-    /// Drains outputs and transmits, playing the driver and the handshake side of the server.
+    /// Drains the session, playing the driver (connects answered at once, or failed while the
+    /// script asks) and the handshake side of the server, until nothing is left to answer.
     fn drain(&mut self) {
         for _ in 0..64 {
-            let mut progressed = false;
-            while let Some(action) = self.session.poll_action() {
-                progressed = true;
-                match action {
-                    Action::Connect { conn, .. } => {
-                        self.pending.clear();
-                        self.conn = None;
-                        self.handshaking = false;
-                        if self.fail_connects > 0 {
-                            self.fail_connects -= 1;
-                            self.session.handle_connect_failed(conn, self.now);
-                        } else {
-                            self.conn = Some(conn);
-                            self.last_conn = Some(conn);
-                            self.handshaking = true;
-                            self.session.handle_connected(conn, self.now);
-                        }
-                    }
-                    Action::Disconnect(conn) if self.conn == Some(conn) => {
-                        self.conn = None;
-                        self.handshaking = false;
-                        self.pending.clear();
-                    }
-                    // No configuration asks for SASL; a probe may go unanswered.
-                    Action::Disconnect(_) | Action::ProbeReadWrite { .. } | Action::Sasl(_) => {}
-                }
-            }
-            while let Some(output) = self.session.poll_output() {
-                progressed = true;
-                match output {
-                    Output::Complete { id, watch, .. } => {
-                        assert!(
-                            self.outstanding.remove(&id.get()),
-                            "completion for {id:?}, which is not outstanding"
-                        );
-                        if let Some(watch) = watch {
-                            self.known_watches.push(watch);
-                        }
-                    }
-                    Output::Watch { watch, event } => {
-                        assert!(
-                            self.known_watches.contains(&watch),
-                            "event {event:?} for unknown {watch:?}"
-                        );
-                        assert!(
-                            !self.ended_watches.contains(&watch),
-                            "event {event:?} after a terminal event for {watch:?}"
-                        );
-                        if event.is_terminal() {
-                            self.ended_watches.insert(watch);
-                        }
-                    }
-                    Output::State(_) => {}
-                }
-            }
-            self.tx.clear();
-            while let Some(transmit) = self.session.poll_transmit(self.now, &mut self.tx) {
-                progressed = true;
-                assert_eq!(
-                    Some(transmit.conn),
-                    self.conn,
-                    "transmit for a connection that is not current"
-                );
-            }
-            let mut at = 0;
-            let mut answer_handshake = false;
-            while at + 4 <= self.tx.len() {
-                let len = i32::from_be_bytes(self.tx[at..at + 4].try_into().unwrap());
-                let len = usize::try_from(len).expect("negative frame length sent");
-                let frame = &self.tx[at + 4..at + 4 + len];
-                if self.handshaking {
-                    self.handshaking = false;
-                    answer_handshake = self.handshake != Handshake::Silent;
-                    if !answer_handshake {
-                        self.handshake = Handshake::Normal;
-                    }
+            self.run.drain();
+            if self.run.script.connect_pending {
+                if self.fail_connects > 0 {
+                    self.fail_connects -= 1;
+                    self.run.script.fail_connect();
                 } else {
-                    let xid = i32::from_be_bytes(frame[0..4].try_into().unwrap());
-                    let op = i32::from_be_bytes(frame[4..8].try_into().unwrap());
-                    self.pending.push_back((xid, op));
+                    self.run.script.open();
                 }
-                at += 4 + len;
-            }
-            assert_eq!(at, self.tx.len(), "transmit ends inside a frame");
-            // Nested rather than a let chain: zk-proto's tests build at its MSRV (1.85) too.
-            if answer_handshake {
-                if let Some(conn) = self.conn {
-                    let frame = self.connect_response();
-                    self.session.handle_data(conn, &frame, self.now);
-                    progressed = true;
+            } else if self.run.handshake.take().is_some() {
+                let handshake = std::mem::replace(&mut self.handshake, Handshake::Normal);
+                if handshake != Handshake::Silent {
+                    let frame = self.connect_response(handshake);
+                    self.run.script.deliver(&frame);
                 }
-            }
-            if !progressed {
+            } else {
                 return;
             }
         }
     }
 
-    fn feed(&mut self, bytes: &[u8]) {
-        if let Some(conn) = self.conn.or(self.last_conn) {
-            self.session.handle_data(conn, bytes, self.now);
-        }
-    }
-
-    fn server_path(&self, script: &mut Script) -> String {
-        let path = PATHS[usize::from(script.byte()) % PATHS.len()];
+    fn server_path(&self, input: &mut Input) -> String {
+        let path = PATHS[usize::from(input.byte()) % PATHS.len()];
         match (self.chroot, path) {
             ("", p) => p.to_owned(),
             (root, "/") => root.to_owned(),
@@ -257,8 +143,8 @@ impl Harness {
         }
     }
 
-    fn stat(script: &mut Script) -> Stat {
-        let b = script.byte();
+    fn stat(input: &mut Input) -> Stat {
+        let b = input.byte();
         Stat {
             czxid: i64::from(b),
             mzxid: i64::from(b) + 1,
@@ -271,12 +157,13 @@ impl Harness {
     }
 
     /// A well-formed reply to the oldest unanswered frame (or a stray one with a fuzzed xid).
-    fn reply(&mut self, script: &mut Script) {
+    fn reply(&mut self, input: &mut Input) {
         let (xid, op) = self
-            .pending
+            .run
+            .in_flight
             .pop_front()
-            .unwrap_or((i32::from(script.byte()), 4));
-        let err = match script.byte() {
+            .unwrap_or((i32::from(input.byte()), 4));
+        let err = match input.byte() {
             0..=191 => 0,
             192 => -101,
             193 => -110,
@@ -291,35 +178,34 @@ impl Harness {
             202 => -111,
             b => -i32::from(b),
         };
-        let zxid = i64::from(script.byte()) - 1;
-        let header = ReplyHeader { xid, zxid, err };
+        let zxid = i64::from(input.byte()) - 1;
         let mut body = Vec::new();
         if err == 0 {
             match op {
                 1 => CreateResponse {
-                    path: self.server_path(script),
+                    path: self.server_path(input),
                 }
                 .encode(&mut body),
                 15 | 19 | 21 => Create2Response {
-                    path: self.server_path(script),
-                    stat: Self::stat(script),
+                    path: self.server_path(input),
+                    stat: Self::stat(input),
                 }
                 .encode(&mut body),
                 3 | 5 | 7 => StatResponse {
-                    stat: Self::stat(script),
+                    stat: Self::stat(input),
                 }
                 .encode(&mut body),
                 4 | 16 => {
-                    let n = usize::from(script.byte() % 32);
+                    let n = usize::from(input.byte() % 32);
                     GetDataResponse {
-                        data: (n != 31).then(|| script.bytes(n).to_vec().into()),
-                        stat: Self::stat(script),
+                        data: (n != 31).then(|| input.bytes(n).to_vec().into()),
+                        stat: Self::stat(input),
                     }
                     .encode(&mut body)
                 }
                 6 => GetAclResponse {
                     acl: Acl::open_unsafe(),
-                    stat: Self::stat(script),
+                    stat: Self::stat(input),
                 }
                 .encode(&mut body),
                 8 => GetChildrenResponse {
@@ -328,20 +214,20 @@ impl Harness {
                 .encode(&mut body),
                 12 => GetChildren2Response {
                     children: vec!["x".to_owned()],
-                    stat: Self::stat(script),
+                    stat: Self::stat(input),
                 }
                 .encode(&mut body),
                 9 => SyncResponse {
-                    path: self.server_path(script),
+                    path: self.server_path(input),
                 }
                 .encode(&mut body),
-                14 | 22 => self.multi_body(script, &mut body),
+                14 | 22 => self.multi_body(input, &mut body),
                 103 => GetEphemeralsResponse {
-                    ephemerals: vec![self.server_path(script), self.server_path(script)],
+                    ephemerals: vec![self.server_path(input), self.server_path(input)],
                 }
                 .encode(&mut body),
                 104 => GetAllChildrenNumberResponse {
-                    total_number: i32::from(script.byte()),
+                    total_number: i32::from(input.byte()),
                 }
                 .encode(&mut body),
                 106 => ErrorResponse { err: 0 }.encode(&mut body),
@@ -356,30 +242,26 @@ impl Harness {
             }
         }
         // Sometimes cut the body short or append junk.
-        match script.byte() % 8 {
+        match input.byte() % 8 {
             0 => {
-                let keep = usize::from(script.byte()) % (body.len() + 1);
+                let keep = usize::from(input.byte()) % (body.len() + 1);
                 body.truncate(keep);
             }
             1 => {
-                let n = usize::from(script.byte() % 16);
-                body.extend_from_slice(script.bytes(n));
+                let n = usize::from(input.byte() % 16);
+                body.extend_from_slice(input.bytes(n));
             }
             _ => {}
         }
-        let mut frame = Vec::new();
-        write_frame(&mut frame, |b| {
-            header.encode(b);
-            b.extend_from_slice(&body);
-        });
-        self.feed(&frame);
+        let frame = wire::reply(xid, zxid, err, |b| b.extend_from_slice(&body));
+        self.run.script.deliver(&frame);
     }
 
     /// Multi and multiRead results, by result type as the session decodes them.
-    fn multi_body(&self, script: &mut Script, body: &mut Vec<u8>) {
-        let count = script.byte() % 5;
+    fn multi_body(&self, input: &mut Input, body: &mut Vec<u8>) {
+        let count = input.byte() % 5;
         for _ in 0..count {
-            let kind = script.byte() % 8;
+            let kind = input.byte() % 8;
             let op = [1, 15, 2, 5, 13, -1, 4, 8][usize::from(kind)];
             MultiHeader {
                 op,
@@ -389,22 +271,22 @@ impl Harness {
             .encode(body);
             match op {
                 1 => CreateResponse {
-                    path: self.server_path(script),
+                    path: self.server_path(input),
                 }
                 .encode(body),
                 15 => Create2Response {
-                    path: self.server_path(script),
-                    stat: Self::stat(script),
+                    path: self.server_path(input),
+                    stat: Self::stat(input),
                 }
                 .encode(body),
-                5 => Self::stat(script).encode(body),
+                5 => Self::stat(input).encode(body),
                 -1 => ErrorResponse {
-                    err: [0, -101, -103, -2][usize::from(script.byte() % 4)],
+                    err: [0, -101, -103, -2][usize::from(input.byte() % 4)],
                 }
                 .encode(body),
                 4 => GetDataResponse {
                     data: Some(vec![1, 2, 3].into()),
-                    stat: Self::stat(script),
+                    stat: Self::stat(input),
                 }
                 .encode(body),
                 8 => GetChildrenResponse {
@@ -422,34 +304,21 @@ impl Harness {
         .encode(body);
     }
 
-    fn notification(&mut self, script: &mut Script) {
-        let event_type = match script.byte() % 10 {
-            0..=7 => i32::from(script.byte() % 8) - 1,
-            _ => i32::from(script.byte()),
+    fn notification(&mut self, input: &mut Input) {
+        let event_type = match input.byte() % 10 {
+            0..=7 => i32::from(input.byte() % 8) - 1,
+            _ => i32::from(input.byte()),
         };
-        let path = self.server_path(script);
-        let zxid = i64::from(script.byte()) - 1;
-        let mut frame = Vec::new();
-        write_frame(&mut frame, |b| {
-            ReplyHeader {
-                xid: -1,
-                zxid,
-                err: 0,
-            }
-            .encode(b);
-            WatcherEvent {
-                event_type,
-                state: 3,
-                path,
-            }
-            .encode(b);
-        });
-        self.feed(&frame);
+        let path = self.server_path(input);
+        let zxid = i64::from(input.byte()) - 1;
+        self.run
+            .script
+            .deliver(&wire::notification(zxid, event_type, &path));
     }
 
-    fn request(script: &mut Script) -> Request {
-        let kind = script.byte();
-        let path = PATHS[usize::from(script.byte()) % PATHS.len()].to_owned();
+    fn request(input: &mut Input) -> Request {
+        let kind = input.byte();
+        let path = PATHS[usize::from(input.byte()) % PATHS.len()].to_owned();
         let flag = kind & 0x80 != 0;
         match kind % 23 {
             0 => Request::GetData { path, watch: flag },
@@ -479,7 +348,7 @@ impl Harness {
                 data: "t".into(),
                 acl: Acl::open_unsafe(),
                 mode: CreateMode::PersistentWithTtl {
-                    ttl: Duration::from_millis(u64::from(script.byte())),
+                    ttl: Duration::from_millis(u64::from(input.byte())),
                 },
                 with_stat: true,
             },
@@ -556,8 +425,8 @@ impl Harness {
 
 /// One fuzz input: panics on a bug (the fuzz target and the replay test both call this).
 pub(crate) fn run(data: &[u8]) {
-    let mut script = Script { data };
-    let flags = script.byte();
+    let mut input = Input { data };
+    let flags = input.byte();
     let chroot = if flags & 1 != 0 { "/app" } else { "" };
     let mut config =
         SessionConfig::new(&format!("127.0.0.1:2181,127.0.0.2:2181{chroot}")).expect("config");
@@ -582,104 +451,79 @@ pub(crate) fn run(data: &[u8]) {
             .push(("digest".to_owned(), b"u:p".to_vec().into()));
     }
     let negotiated_ms = if flags & 128 != 0 { 300 } else { 30_000 };
-    // The one clock reading; the script moves time on from it.
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "the harness plays the adapter, which owns the clock"
-    )]
-    let now = Instant::now();
-    let session = Session::new(config, now).expect("session");
     let mut h = Harness {
-        session,
-        now,
+        run: Run::new(config),
         chroot,
-        conn: None,
-        last_conn: None,
-        handshaking: false,
         handshake: Handshake::Normal,
         negotiated_ms,
-        session_counter: 0x1c,
+        renewals: 0,
         fail_connects: 0,
-        pending: VecDeque::new(),
-        outstanding: BTreeSet::new(),
-        known_watches: Vec::new(),
-        ended_watches: HashSet::new(),
-        tx: Vec::new(),
     };
     // Connect, handshake, ConnectResponse: the session is connected before the script starts.
     h.drain();
 
     let mut steps = 0;
-    while !script.is_empty() && steps < 512 {
+    while !input.is_empty() && steps < 512 {
         steps += 1;
-        match script.byte() % 16 {
+        match input.byte() % 16 {
             0..=2 => {
-                let n = usize::from(script.byte());
-                let chunk = script.bytes(n);
-                h.feed(chunk);
+                let n = usize::from(input.byte());
+                let chunk = input.bytes(n);
+                h.run.script.deliver(chunk);
             }
             3 => {
-                let request = Harness::request(&mut script);
-                h.submit(request);
+                let request = Harness::request(&mut input);
+                h.run.submit(request);
             }
             4 => {
                 // A reply to the oldest frame with a fuzzed body.
-                let (xid, _) = h.pending.pop_front().unwrap_or((1, 0));
-                let err = -i32::from(script.byte() & 0x7f);
-                let n = usize::from(script.byte());
-                let body = script.bytes(n);
-                let mut frame = Vec::new();
-                write_frame(&mut frame, |b| {
-                    ReplyHeader {
-                        xid,
-                        zxid: 5,
-                        err: if err < -100 { err } else { 0 },
-                    }
-                    .encode(b);
-                    b.extend_from_slice(body);
-                });
-                h.feed(&frame);
+                let (xid, _) = h.run.in_flight.pop_front().unwrap_or((1, 0));
+                let err = -i32::from(input.byte() & 0x7f);
+                let n = usize::from(input.byte());
+                let body = input.bytes(n);
+                let err = if err < -100 { err } else { 0 };
+                let frame = wire::reply(xid, 5, err, |b| b.extend_from_slice(body));
+                h.run.script.deliver(&frame);
             }
-            5 => h.reply(&mut script),
-            6 => h.notification(&mut script),
-            7 => {
-                h.now += Duration::from_millis(u64::from(script.byte()));
-                h.session.handle_timeout(h.now);
-            }
-            8 => {
-                h.now += Duration::from_millis(250 * u64::from(script.byte()));
-                h.session.handle_timeout(h.now);
-            }
+            5 => h.reply(&mut input),
+            6 => h.notification(&mut input),
+            7 => h
+                .run
+                .script
+                .advance(Duration::from_millis(u64::from(input.byte()))),
+            8 => h
+                .run
+                .script
+                .advance(Duration::from_millis(250 * u64::from(input.byte()))),
             9 => {
-                if let Some(at) = h.session.poll_timeout() {
-                    h.now = h.now.max(at);
-                }
-                h.session.handle_timeout(h.now);
+                let script = &mut h.run.script;
+                let due = script.session.poll_timeout();
+                script.advance(due.map_or(Duration::ZERO, |at| {
+                    at.saturating_duration_since(script.now)
+                }));
             }
             10 => {
-                if let Some(conn) = h.conn.or(h.last_conn) {
-                    h.session.handle_disconnected(conn, h.now);
+                if let Some(conn) = h.run.script.opened {
+                    let now = h.run.script.now;
+                    h.run.script.session.handle_disconnected(conn, now);
                 }
             }
             11 => {
-                if !h.known_watches.is_empty() {
-                    let i = usize::from(script.byte()) % h.known_watches.len();
-                    let watch = h.known_watches[i];
-                    if let Ok(id) = h.session.remove_watch(watch, h.now) {
-                        assert!(h.outstanding.insert(id.get()), "request id reused");
-                        // remove_watch emits Removed itself; that is checked in drain().
-                    }
+                // A byte picks the watcher only when there is one to pick.
+                if !h.run.ledger.watches().is_empty() {
+                    let pick = input.byte();
+                    h.run.remove_watch(pick);
                 }
             }
-            12 => {
-                let scheme = ["digest", "ip", ""][usize::from(script.byte()) % 3];
-                if let Ok(id) = h.session.add_auth(scheme, b"u:p".to_vec(), h.now) {
-                    assert!(h.outstanding.insert(id.get()), "request id reused");
-                }
+            12 => h
+                .run
+                .add_auth(["digest", "ip", ""][usize::from(input.byte()) % 3]),
+            13 => {
+                let now = h.run.script.now;
+                h.run.script.session.close(now);
             }
-            13 => h.session.close(h.now),
             14 => {
-                h.handshake = match script.byte() % 7 {
+                h.handshake = match input.byte() % 7 {
                     0 => Handshake::Normal,
                     1 => Handshake::ReadOnly,
                     2 => Handshake::Expired,
@@ -689,31 +533,11 @@ pub(crate) fn run(data: &[u8]) {
                     _ => Handshake::Silent,
                 };
             }
-            _ => h.fail_connects = script.byte() % 4,
+            _ => h.fail_connects = input.byte() % 4,
         }
         h.drain();
     }
 
     // Close and let the close timeout pass: everything must be settled.
-    h.session.close(h.now);
-    h.drain();
-    for _ in 0..4 {
-        if h.session.state().is_terminal() {
-            break;
-        }
-        h.now += Duration::from_secs(6);
-        h.session.handle_timeout(h.now);
-        h.drain();
-    }
-    assert!(
-        h.session.state().is_terminal(),
-        "not closed after the close timeout: {:?}",
-        h.session.state()
-    );
-    assert!(
-        h.outstanding.is_empty(),
-        "requests never completed: {:?}",
-        h.outstanding
-    );
-    assert_eq!(h.session.watch_count(), 0, "watchers left after close");
+    h.run.finish();
 }
