@@ -174,25 +174,8 @@ impl Semaphore {
             self.contend(&mut cleanup, lock_slot, lease_slot, wait, seen),
         )
         .await;
-        match outcome {
-            Some(Ok(Some(lease))) => {
-                cleanup.take(lease_slot);
-                cleanup.finish().await;
-                Ok(Some(LockGuard::new(&self.client, lease)))
-            }
-            Some(Ok(None)) => {
-                cleanup.finish().await;
-                Ok(None)
-            }
-            Some(Err(e)) => {
-                cleanup.finish().await;
-                Err(e)
-            }
-            None => {
-                cleanup.finish().await;
-                Err(RecipeError::Timeout)
-            }
-        }
+        let lease = cleanup.conclude(outcome, lease_slot).await?;
+        Ok(lease.map(|lease| LockGuard::new(&self.client, lease)))
     }
 
     /// Creates the pool with the lease count, or checks the count of an existing one.
