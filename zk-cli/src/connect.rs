@@ -1,0 +1,46 @@
+//! Opening the session a command runs in, from the connection options.
+
+use std::time::Duration;
+
+use zk_client_blocking::{Client, Error, ErrorCode};
+
+use crate::args::ConnectionArgs;
+use crate::exit::{Failure, Status};
+
+/// How long closing waits for the server's confirmation: a one-shot command should not
+/// linger on a server that went away after the reply it needed.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Connects and waits for a session (read/write, or read-only with `--read-only`); the
+/// credentials of `--auth` are sent before any command runs.
+///
+/// # Errors
+///
+/// A [`Failure`] naming the connect string: [`Status::Connection`] when no server gave a
+/// session in time, [`Status::Auth`] when a credential was refused, [`Status::Usage`] or
+/// [`Status::BadPath`] for a malformed connect string or chroot.
+pub(crate) fn connect(args: &ConnectionArgs) -> Result<Client, Failure> {
+    let mut builder = zk_client_blocking::builder(&args.server)
+        .session_timeout(args.session_timeout)
+        .connect_timeout(args.connect_timeout)
+        .close_timeout(CLOSE_TIMEOUT)
+        .read_only(args.read_only);
+    for auth in &args.auth {
+        builder = builder.auth(&auth.scheme, auth.credential.clone().into_bytes());
+    }
+    builder.connect().map_err(|error| match error {
+        Error::Server(ErrorCode::AuthFailed) => {
+            let schemes: Vec<&str> = args.auth.iter().map(|a| a.scheme.as_str()).collect();
+            Failure::new(
+                Status::Auth,
+                format!(
+                    "{}: the server refused the credential (scheme {})",
+                    args.server,
+                    schemes.join(", ")
+                ),
+            )
+        }
+        Error::ConnectFailed { .. } => Failure::zk(format!("cannot reach {}", args.server), &error),
+        other => Failure::zk(format!("connecting to {}", args.server), &other),
+    })
+}

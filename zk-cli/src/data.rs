@@ -1,0 +1,96 @@
+//! Node data for display: as text when it is UTF-8, escaped when it is not (so binary data
+//! never reaches a terminal raw), or as hex, base64 or raw bytes on request.
+
+use std::fmt::Write;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use clap::ValueEnum;
+use serde_json::{Value, json};
+
+/// How `get` shows data (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// UTF-8 text as it is; control characters and invalid bytes escaped (`\x1b`, `\xff`).
+    Text,
+    /// Lowercase hex.
+    Hex,
+    /// Standard base64 with padding.
+    Base64,
+    /// The bytes unchanged, with no newline (to redirect into a file).
+    Raw,
+}
+
+/// `data` as text that is safe to print: valid UTF-8 passes unchanged except for control
+/// characters other than newline, tab and carriage return, which are escaped, as are the
+/// bytes of invalid sequences.
+pub(crate) fn safe_text(data: &[u8]) -> String {
+    let mut text = String::with_capacity(data.len());
+    for chunk in data.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() && !matches!(c, '\n' | '\t' | '\r') {
+                let _ = write!(text, "{}", c.escape_default());
+            } else {
+                text.push(c);
+            }
+        }
+        for byte in chunk.invalid() {
+            let _ = write!(text, "\\x{byte:02x}");
+        }
+    }
+    text
+}
+
+/// Lowercase hex of `data`.
+pub(crate) fn hex(data: &[u8]) -> String {
+    let mut text = String::with_capacity(data.len() * 2);
+    for byte in data {
+        let _ = write!(text, "{byte:02x}");
+    }
+    text
+}
+
+/// Base64 of `data`.
+pub(crate) fn base64(data: &[u8]) -> String {
+    STANDARD.encode(data)
+}
+
+/// `data` as JSON fields: `"data"` and the `"encoding"` it is in. Text (the default) is
+/// `utf8` when the data is valid UTF-8 and `base64` otherwise, so a script always gets the
+/// exact bytes back; raw is base64 too, JSON having no bytes.
+pub(crate) fn to_json(data: &[u8], format: Format) -> (Value, Value) {
+    let (encoding, text) = match format {
+        Format::Text => match std::str::from_utf8(data) {
+            Ok(text) => ("utf8", text.to_owned()),
+            Err(_) => ("base64", base64(data)),
+        },
+        Format::Hex => ("hex", hex(data)),
+        Format::Base64 | Format::Raw => ("base64", base64(data)),
+    };
+    (json!(text), json!(encoding))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_passes_and_the_rest_is_escaped() {
+        assert_eq!(safe_text("héllo\nworld\t!".as_bytes()), "héllo\nworld\t!");
+        assert_eq!(safe_text(b"\x1b[31mred"), "\\u{1b}[31mred");
+        assert_eq!(safe_text(b"a\xffb\xc3"), "a\\xffb\\xc3");
+    }
+
+    #[test]
+    fn json_keeps_the_exact_bytes() {
+        assert_eq!(to_json(b"abc", Format::Text), (json!("abc"), json!("utf8")));
+        assert_eq!(
+            to_json(b"\xff\x00", Format::Text),
+            (json!("/wA="), json!("base64"))
+        );
+        assert_eq!(
+            to_json(b"\xff\x00", Format::Hex),
+            (json!("ff00"), json!("hex"))
+        );
+    }
+}

@@ -1,0 +1,74 @@
+//! `zk`: a command-line ZooKeeper client for people and for scripts.
+//!
+//! ```text
+//! $ zk -s 127.0.0.1:2181/app create -p /config/db 'host=db1'
+//! /config/db
+//! $ zk -s 127.0.0.1:2181/app tree
+//! / (0 B, 1 child)
+//! └── config (0 B, 1 child)
+//!     └── db (8 B)
+//! $ zk get /config/db --json
+//! ```
+//!
+//! Every command prints text for people, or with `--json` one JSON document (JSON lines for
+//! the stream of `watch`), and its exit code tells a script what happened (`zk --help` has the
+//! table; [`exit::Status`] is where it is defined).
+//!
+//! # Choices
+//!
+//! - The client is `zk-client-blocking`: a one-shot command has nothing to gain from an async
+//!   runtime it would have to start, and the blocking adapter's single I/O thread still
+//!   pipelines: a command that reads many nodes (`ls -l`, `tree`, `ls -R`) submits a whole
+//!   batch through the async client underneath before it waits for the first reply
+//!   ([`walk`]), so a tree costs one round trip per level, not per node.
+//! - clap (derive) for the command line: the help, the errors for a wrong command line (exit
+//!   code 2), `ZK_CONNECT` for `--server`, and options accepted before or after the command.
+//! - serde_json's `json!` values for `--json`, no derived types: each command's document is
+//!   written where its text output is, so the two cannot drift apart, and serde's derive
+//!   macros stay out of the build.
+//! - base64 for `get --format base64` and for binary data in JSON, and `time` for the Stat's
+//!   timestamps in RFC 3339: both already in the workspace's tree.
+//! - The four-letter words of `4lw` and `servers` go over a plain `std::net::TcpStream`
+//!   ([`four_letter`]), without a session, because those are the questions asked of a server
+//!   that gives none.
+//!
+//! # Layout
+//!
+//! [`args`] (the command line), [`connect`] (the session), [`commands`] (one module per
+//! family: `list`, `tree`, `read`, `write`, `watch`, `ensemble`), [`output`] (text, JSON and
+//! tables on stdout), [`data`] and [`stat`] (how data and Stats are shown), [`walk`] (subtrees,
+//! a level at a time), [`input`] (data from an argument or stdin), [`exit`] (exit codes and
+//! the one-line error).
+
+mod args;
+mod commands;
+mod connect;
+mod data;
+mod duration;
+mod exit;
+mod four_letter;
+mod input;
+mod output;
+mod stat;
+mod walk;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::Cli;
+use crate::output::Out;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut out = Out::new(cli.json);
+    match commands::run(cli, &mut out) {
+        Ok(status) => status.into(),
+        Err(failure) => {
+            if !failure.message.is_empty() {
+                eprintln!("zk: {}", failure.message);
+            }
+            failure.status.into()
+        }
+    }
+}
