@@ -94,6 +94,22 @@ pub enum SessionState {
     Closed,
 }
 
+impl fmt::Display for SessionState {
+    /// In words: `connecting`, `connected`, `connected (read-only)`, `suspended`, `lost`,
+    /// `auth failed`, `closed`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SessionState::Connecting => "connecting",
+            SessionState::Connected => "connected",
+            SessionState::ConnectedReadOnly => "connected (read-only)",
+            SessionState::Suspended => "suspended",
+            SessionState::Lost => "lost",
+            SessionState::AuthFailed => "auth failed",
+            SessionState::Closed => "closed",
+        })
+    }
+}
+
 impl SessionState {
     /// Whether the session has stopped for good.
     pub fn is_terminal(self) -> bool {

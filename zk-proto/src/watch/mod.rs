@@ -82,6 +82,13 @@ pub enum EventType {
     NodeChildrenChanged,
 }
 
+impl fmt::Display for EventType {
+    /// ZooKeeper's name for it (`NodeCreated`, ...), as its logs and other clients print it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
 impl EventType {
     /// The event type for a wire value; `None` for values a server never sends.
     pub fn from_code(code: i32) -> Option<EventType> {
