@@ -5,7 +5,8 @@
 //! # Nodes
 //!
 //! - `path/party/<uuid4 hex>-<identifier>`: ephemeral, data = identifier (kazoo's
-//!   `ShallowParty`); a member's identifier is the text after the first `-`.
+//!   [`ShallowParty`](crate::ShallowParty), which the partitioner joins, reads and leaves);
+//!   a member's identifier is the text after the first `-`.
 //! - `path/locks/<item>`: one kazoo [`Lock`] per item (contenders without identifier).
 //!
 //! # States
@@ -38,16 +39,14 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 use futures_util::future::{Either, select};
-use zk_client::{
-    Client, CreateMode, CreateOptions, Error, ErrorCode, OneshotWatch, SessionId, WatchEvent,
-};
+use zk_client::{Client, Error, OneshotWatch, RetryPolicy, SessionId, WatchEvent};
 
 use crate::error::{RecipeError, Result};
-use crate::lock::engine::{Removal, remove};
 use crate::lock::{Lock, LockGuard};
-use crate::naming::{hostname, kazoo_uuid};
+use crate::naming::hostname;
+use crate::party::ShallowParty;
 use crate::support::paths::join;
-use crate::support::retry::{retry, retry_in_session};
+use crate::support::retry::retry;
 use crate::support::session::{SessionEvent, SessionWatch, session_alive};
 use crate::support::signal::Signal;
 
@@ -189,32 +188,22 @@ impl SetPartitionerBuilder {
             .into());
         }
         let lock_path = join(&self.path, "locks");
-        let party_path = join(&self.path, "party");
-        for path in [&self.path, &lock_path, &party_path] {
+        for path in [&self.path, &lock_path] {
             retry(&client, || client.ensure_path(path)).await?;
         }
-        let party_node = join(&party_path, &format!("{}-{identifier}", kazoo_uuid()));
-        let options = CreateOptions::mode(CreateMode::Ephemeral);
-        // Nothing is held yet: a create lost with its session is simply made again.
-        let created = retry(&client, || async {
-            match client
-                .create_with_stat(&party_node, identifier.clone().into_bytes(), &options)
-                .await
-            {
-                Ok((_, stat)) => Ok(stat),
-                // Our own create, retried after a lost reply.
-                Err(Error::Server(ErrorCode::NodeExists)) => client
-                    .exists(&party_node)
-                    .await?
-                    .ok_or(Error::Server(ErrorCode::NoNode)),
-                Err(e) => Err(e),
-            }
-        })
-        .await?;
-        let owner = SessionId::new(created.ephemeral_owner);
+        // Membership is kazoo's ShallowParty, as in kazoo. Nothing is held yet: a join lost
+        // with its session is simply made again.
+        let mut party = ShallowParty::new(&client, &join(&self.path, "party"))
+            .with_identifier(&identifier)
+            .with_retry(RetryPolicy::forever().with_retry_on_expiry(true));
+        party.join().await?;
+        // The session that holds the membership, and so the locks taken for it.
+        let Some(owner) = party.owner().await? else {
+            return Err(RecipeError::SessionLost);
+        };
         let session = SessionWatch::new(&client, owner);
         if !session.is_current() {
-            let _ = client.delete(&party_node, None).await;
+            let _ = party.leave().await;
             return Err(RecipeError::SessionLost);
         }
         let shared = Arc::new(Shared {
@@ -238,8 +227,7 @@ impl SetPartitionerBuilder {
             identifier: identifier.clone(),
             set: self.set,
             lock_path,
-            party_path,
-            party_node,
+            party,
             owner,
             session,
             time_boundary: self.time_boundary,
@@ -471,8 +459,8 @@ struct Driver {
     identifier: String,
     set: Vec<String>,
     lock_path: String,
-    party_path: String,
-    party_node: String,
+    /// This member of the party; its node is owned by `owner`.
+    party: ShallowParty,
     owner: SessionId,
     session: SessionWatch,
     time_boundary: Duration,
@@ -678,12 +666,10 @@ impl Driver {
         } else {
             self.locks.clear();
         }
-        let removal = Removal::Node {
-            path: self.party_node.clone(),
-            owner: self.owner,
-        };
-        if let Err(error) = remove(&self.client, &removal).await {
-            tracing::warn!(%error, "partitioner could not leave the party");
+        match self.party.leave().await {
+            // Closed: the node went with the session.
+            Ok(_) | Err(RecipeError::Zk(Error::Closed)) => {}
+            Err(error) => tracing::warn!(%error, "partitioner could not leave the party"),
         }
     }
 
@@ -737,17 +723,14 @@ impl Driver {
         }
     }
 
-    /// The party's members once it has been unchanged for `time_boundary` (kazoo's
+    /// The party's members' identifiers once it has been unchanged for `time_boundary` (kazoo's
     /// `PatientChildrenWatch`), with the watch armed for later changes. `None`: the state
     /// moved on meanwhile.
     async fn stable_party(&mut self) -> Option<Vec<String>> {
         let state_id = self.state_id();
         'read: loop {
             // Membership is tied to the session: read on it, and fail once it is gone.
-            let client = self.client.bound_to_session(self.owner);
-            let party_path = self.party_path.clone();
-            let read = retry_in_session(&client, || client.get_children_watched(&party_path)).await;
-            let (children, _, watch) = match read {
+            let (members, watch) = match self.party.watch_members(self.owner).await {
                 Ok(read) => read,
                 Err(Error::SessionExpired) => {
                     self.fail_out(Some(RecipeError::SessionLost)).await;
@@ -764,7 +747,7 @@ impl Driver {
             loop {
                 let left = settle_at.saturating_duration_since(self.client.runtime().now());
                 if left.is_zero() {
-                    return Some(children);
+                    return Some(members);
                 }
                 match self.wait(Some(left)).await {
                     Wake::Timer => {}
@@ -787,17 +770,10 @@ impl Driver {
     }
 
     async fn allocate(&mut self) {
-        let Some(children) = self.stable_party().await else {
+        let Some(members) = self.stable_party().await else {
             return;
         };
         let state_id = self.state_id();
-        let members: Vec<String> = children
-            .iter()
-            .map(|child| match child.find('-') {
-                Some(at) => child[at + 1..].to_owned(),
-                None => child.clone(),
-            })
-            .collect();
         let share = (self.partition_func)(&self.identifier, &members, &self.set);
         tracing::debug!(identifier = %self.identifier, ?members, ?share, "partitioning");
         for item in &share {

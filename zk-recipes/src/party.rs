@@ -2,11 +2,14 @@
 //! (identifiers in the node names), on kazoo's node names.
 
 use bytes::Bytes;
-use zk_client::{Client, CreateMode, CreateOptions, Error, ErrorCode, RetryPolicy};
+use zk_client::{
+    Client, CreateMode, CreateOptions, Error, ErrorCode, OneshotWatch, RetryPolicy, SessionId,
+};
 
 use crate::error::Result;
 use crate::naming::kazoo_uuid;
 use crate::support::paths::join;
+use crate::support::retry::retry_in_session;
 
 /// What both parties share: a member node at `create_path` holding the identifier.
 #[derive(Debug)]
@@ -91,14 +94,28 @@ impl Member {
             .await?)
     }
 
-    /// Whether this member's node exists, owned by the current session.
-    async fn is_member(&self) -> Result<bool> {
+    /// The session that owns this member's node; `None` if there is no node.
+    async fn owner(&self) -> Result<Option<SessionId>> {
         let stat = self
             .client
             .retry(&self.retry, || self.client.exists(&self.create_path))
             .await?;
-        let session = self.client.session_id().map(|s| s.get());
-        Ok(stat.is_some_and(|s| Some(s.ephemeral_owner) == session))
+        Ok(stat.map(|stat| SessionId::new(stat.ephemeral_owner)))
+    }
+
+    /// Whether this member's node exists, owned by the current session.
+    async fn is_member(&self) -> Result<bool> {
+        let owner = self.owner().await?;
+        Ok(owner.is_some_and(|owner| Some(owner) == self.client.session_id()))
+    }
+}
+
+/// A [`ShallowParty`] member's identifier, from its node name: the text after the first `-`
+/// (`<uuid>-<identifier>`), as kazoo reads it; a name without one is taken whole.
+fn shallow_identifier(child: &str) -> String {
+    match child.find('-') {
+        Some(at) => child[at + 1..].to_owned(),
+        None => child.to_owned(),
     }
 }
 
@@ -339,12 +356,38 @@ impl ShallowParty {
             .member
             .children()
             .await?
-            .into_iter()
-            .map(|child| match child.find('-') {
-                Some(at) => child[at + 1..].to_owned(),
-                None => child,
-            })
+            .iter()
+            .map(|child| shallow_identifier(child))
             .collect())
+    }
+
+    /// The session that owns this member's node (`None` if there is none): what the
+    /// membership is tied to, for a recipe built on the party (the partitioner).
+    ///
+    /// # Errors
+    ///
+    /// `RecipeError::Zk` if the read fails after the retries.
+    pub(crate) async fn owner(&self) -> Result<Option<SessionId>> {
+        self.member.owner().await
+    }
+
+    /// The identifiers of the current members, as [`members`](ShallowParty::members), with a
+    /// watch on the list, read on the session `owner` that holds this membership: connection
+    /// losses are retried, the session's expiry is returned.
+    ///
+    /// # Errors
+    ///
+    /// `SessionExpired` once `owner` is gone; any other error but a transient one.
+    pub(crate) async fn watch_members(
+        &self,
+        owner: SessionId,
+    ) -> Result<(Vec<String>, OneshotWatch), Error> {
+        let client = self.member.client.bound_to_session(owner);
+        let path = &self.member.path;
+        let (children, _, watch) =
+            retry_in_session(&client, || client.get_children_watched(path)).await?;
+        let members = children.iter().map(|c| shallow_identifier(c)).collect();
+        Ok((members, watch))
     }
 
     /// The number of members.
@@ -363,5 +406,18 @@ impl ShallowParty {
     /// `RecipeError::Zk` if a request fails after the retries (`Closed` once the client is closed).
     pub async fn is_empty(&self) -> Result<bool> {
         Ok(self.len().await? == 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shallow_identifiers_follow_the_first_dash() {
+        let uuid = "0123456789abcdef0123456789abcdef";
+        assert_eq!(shallow_identifier(&format!("{uuid}-host-1")), "host-1");
+        assert_eq!(shallow_identifier(&format!("{uuid}-")), "");
+        assert_eq!(shallow_identifier("no_dash"), "no_dash");
     }
 }
