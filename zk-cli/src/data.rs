@@ -22,16 +22,18 @@ pub(crate) enum Format {
 }
 
 /// `data` as text that is safe to print: valid UTF-8 passes unchanged except for control
-/// characters other than newline, tab and carriage return, which are escaped, as are the
-/// bytes of invalid sequences.
+/// characters other than newline, tab and carriage return, which are escaped (`\x1b`, or
+/// `\u{85}` beyond ASCII), as are the bytes of invalid sequences (`\xff`).
 pub(crate) fn safe_text(data: &[u8]) -> String {
     let mut text = String::with_capacity(data.len());
     for chunk in data.utf8_chunks() {
         for c in chunk.valid().chars() {
-            if c.is_control() && !matches!(c, '\n' | '\t' | '\r') {
-                let _ = write!(text, "{}", c.escape_default());
-            } else {
+            if matches!(c, '\n' | '\t' | '\r') || !c.is_control() {
                 text.push(c);
+            } else if c.is_ascii() {
+                let _ = write!(text, "\\x{:02x}", c as u32);
+            } else {
+                let _ = write!(text, "{}", c.escape_unicode());
             }
         }
         for byte in chunk.invalid() {
@@ -77,7 +79,8 @@ mod tests {
     #[test]
     fn text_passes_and_the_rest_is_escaped() {
         assert_eq!(safe_text("héllo\nworld\t!".as_bytes()), "héllo\nworld\t!");
-        assert_eq!(safe_text(b"\x1b[31mred"), "\\u{1b}[31mred");
+        assert_eq!(safe_text(b"\x1b[31mred\x00"), "\\x1b[31mred\\x00");
+        assert_eq!(safe_text("\u{85}".as_bytes()), "\\u{85}");
         assert_eq!(safe_text(b"a\xffb\xc3"), "a\\xffb\\xc3");
     }
 
