@@ -1,10 +1,12 @@
-//! [`BlockingRuntime`]: sockets, timers and DNS from async-io and async-net (a reactor and a
-//! pool for blocking lookups, not an async runtime), drivers on the one I/O thread.
+//! [`BlockingRuntime`]: sockets, timers and DNS as the smol adapter does them (async-io and
+//! async-net: a reactor and a pool for blocking lookups, not an async runtime), drivers on the
+//! one I/O thread.
 
 use std::net::SocketAddr;
 use std::time::Instant;
 
 use zk_client::{BoxFuture, Runtime, Transport};
+use zk_client_smol::SmolRuntime;
 
 use crate::io_thread::{self, IoThread};
 
@@ -17,34 +19,26 @@ use crate::io_thread::{self, IoThread};
 pub struct BlockingRuntime;
 
 impl Runtime for BlockingRuntime {
+    // Sockets, timers and lookups are the smol adapter's, on the same async-io reactor and
+    // async-net pool (a name is looked up on a pooled blocking thread, not a thread per
+    // lookup); only where drivers run differs, so only `spawn` is this crate's own.
     fn resolve(
         &self,
         host: &str,
         port: u16,
     ) -> BoxFuture<'static, std::io::Result<Vec<SocketAddr>>> {
-        // An address is parsed in place; a name is looked up on async-net's pool of blocking
-        // threads (the standard resolver blocks), which reuses its threads and lets idle ones
-        // go, rather than a thread per lookup.
-        let host = host.to_owned();
-        Box::pin(async move { async_net::resolve((host.as_str(), port)).await })
+        SmolRuntime::new().resolve(host, port)
     }
 
     fn connect_tcp(
         &self,
         addr: SocketAddr,
     ) -> BoxFuture<'static, std::io::Result<Box<dyn Transport>>> {
-        Box::pin(async move {
-            let stream = async_net::TcpStream::connect(addr).await?;
-            stream.set_nodelay(true)?;
-            Ok(Box::new(stream) as Box<dyn Transport>)
-        })
+        SmolRuntime::new().connect_tcp(addr)
     }
 
     fn sleep_until(&self, deadline: Instant) -> BoxFuture<'static, ()> {
-        // async-io's timer registers once and again only when polled with another waker.
-        Box::pin(async move {
-            async_io::Timer::at(deadline).await;
-        })
+        SmolRuntime::new().sleep_until(deadline)
     }
 
     fn spawn(&self, task: BoxFuture<'static, ()>) {
