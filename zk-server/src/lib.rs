@@ -24,6 +24,8 @@
 //!   `Instant`s go in; [`Output`]s (bytes to write, connections to close) and the next
 //!   deadline come out. Given the same inputs it produces the same outputs, so a test can
 //!   run it in virtual time and replay a run exactly.
+//! - [`EmbeddedServer`] runs the core on plain threads and `std::net` on a free loopback
+//!   port, for any client and any runtime.
 //!
 //! # Bad input
 //!
@@ -41,6 +43,7 @@
 
 mod acl;
 mod config;
+mod embedded;
 mod ids;
 mod output;
 mod password;
@@ -53,6 +56,7 @@ mod watches;
 mod testkit;
 
 pub use config::ServerConfig;
+pub use embedded::EmbeddedServer;
 pub use ids::ConnectionId;
 pub use output::Output;
 pub use server::Server;
