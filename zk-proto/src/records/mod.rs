@@ -8,6 +8,7 @@
 mod data;
 mod headers;
 mod ops;
+pub mod server;
 mod session;
 
 pub use data::{Acl, ClientInfo, Id, Perms, Stat};

@@ -1,0 +1,157 @@
+//! The server's settings, named after the ZooKeeper properties they mirror.
+
+use std::time::Duration;
+
+/// How a [`Server`](crate::Server) behaves. Every default is ZooKeeper's, except where a
+/// field says otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// `tickTime`: the unit of session timeouts and of their expiry checks. 2000 ms.
+    pub tick_time: Duration,
+    /// `minSessionTimeout`; `None` for 2 ticks.
+    pub min_session_timeout: Option<Duration>,
+    /// `maxSessionTimeout`; `None` for 20 ticks.
+    pub max_session_timeout: Option<Duration>,
+    /// `jute.maxbuffer`: the largest frame accepted, in bytes (0xfffff). A larger one closes
+    /// the connection without a reply.
+    pub max_buffer: usize,
+    /// `zookeeper.DigestAuthenticationProvider.superDigest`: a `super:BASE64(SHA1)` digest
+    /// id; a connection that authenticates with the matching `digest` credential may do
+    /// anything. `None` (the default) disables the super user.
+    pub super_digest: Option<String>,
+    /// `zookeeper.extendedTypesEnabled`: whether TTL nodes may be created. **On by default**
+    /// (ZooKeeper's default is off), since clients under test usually want them; without it
+    /// createTTL gets Unimplemented.
+    pub extended_types_enabled: bool,
+    /// `znode.container.checkIntervalMs`: how often empty containers and expired TTL nodes
+    /// are deleted. 60 s.
+    pub container_check_interval: Duration,
+    /// `zookeeper.nio.sessionlessCnxnTimeout`: how long a connection may stay open without
+    /// sending its ConnectRequest. 10 s.
+    pub sessionless_timeout: Duration,
+    /// The server id in the top byte of session ids (1, as a standalone ZooKeeper uses).
+    pub server_id: u8,
+    /// The wall clock, in milliseconds since the epoch, at the `now` the server was created
+    /// with: node times (`ctime`, `mtime`) and session ids derive from it and the `Instant`s
+    /// passed in since. 0 by default, so that a run is reproducible; the embedded runner sets
+    /// the real time.
+    pub start_time_ms: i64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            tick_time: Duration::from_millis(2000),
+            min_session_timeout: None,
+            max_session_timeout: None,
+            max_buffer: zk_proto::frame::DEFAULT_MAX_FRAME,
+            super_digest: None,
+            extended_types_enabled: true,
+            container_check_interval: Duration::from_secs(60),
+            sessionless_timeout: Duration::from_secs(10),
+            server_id: 1,
+            start_time_ms: 0,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Sets [`tick_time`](Self::tick_time).
+    #[must_use]
+    pub fn with_tick_time(mut self, tick: Duration) -> Self {
+        self.tick_time = tick;
+        self
+    }
+
+    /// Sets [`min_session_timeout`](Self::min_session_timeout).
+    #[must_use]
+    pub fn with_min_session_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.min_session_timeout = timeout;
+        self
+    }
+
+    /// Sets [`max_session_timeout`](Self::max_session_timeout).
+    #[must_use]
+    pub fn with_max_session_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.max_session_timeout = timeout;
+        self
+    }
+
+    /// Sets [`max_buffer`](Self::max_buffer).
+    #[must_use]
+    pub fn with_max_buffer(mut self, bytes: usize) -> Self {
+        self.max_buffer = bytes;
+        self
+    }
+
+    /// Sets [`super_digest`](Self::super_digest).
+    #[must_use]
+    pub fn with_super_digest(mut self, digest: Option<String>) -> Self {
+        self.super_digest = digest;
+        self
+    }
+
+    /// Sets [`extended_types_enabled`](Self::extended_types_enabled).
+    #[must_use]
+    pub fn with_extended_types_enabled(mut self, enabled: bool) -> Self {
+        self.extended_types_enabled = enabled;
+        self
+    }
+
+    /// Sets [`container_check_interval`](Self::container_check_interval).
+    #[must_use]
+    pub fn with_container_check_interval(mut self, interval: Duration) -> Self {
+        self.container_check_interval = interval;
+        self
+    }
+
+    /// Sets [`sessionless_timeout`](Self::sessionless_timeout).
+    #[must_use]
+    pub fn with_sessionless_timeout(mut self, timeout: Duration) -> Self {
+        self.sessionless_timeout = timeout;
+        self
+    }
+
+    /// Sets [`server_id`](Self::server_id).
+    #[must_use]
+    pub fn with_server_id(mut self, id: u8) -> Self {
+        self.server_id = id;
+        self
+    }
+
+    /// Sets [`start_time_ms`](Self::start_time_ms).
+    #[must_use]
+    pub fn with_start_time_ms(mut self, ms: i64) -> Self {
+        self.start_time_ms = ms;
+        self
+    }
+
+    /// The negotiated timeout for a requested one, in milliseconds: clamped to
+    /// `[min, max]`.
+    pub(crate) fn negotiate(&self, requested_ms: i32) -> i32 {
+        let ms = |d: Duration| i32::try_from(d.as_millis()).unwrap_or(i32::MAX);
+        let tick = ms(self.tick_time);
+        let min = self.min_session_timeout.map_or(tick.saturating_mul(2), ms);
+        let max = self.max_session_timeout.map_or(tick.saturating_mul(20), ms);
+        requested_ms.max(min).min(max.max(min))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_are_clamped_to_the_tick_bounds() {
+        let config = ServerConfig::default();
+        assert_eq!(config.negotiate(3000), 4000);
+        assert_eq!(config.negotiate(30_000), 30_000);
+        assert_eq!(config.negotiate(100_000), 40_000);
+        assert_eq!(config.negotiate(-5), 4000);
+        let config = config
+            .with_tick_time(Duration::from_millis(100))
+            .with_max_session_timeout(Some(Duration::from_secs(1)));
+        assert_eq!((config.negotiate(1), config.negotiate(5000)), (200, 1000));
+    }
+}

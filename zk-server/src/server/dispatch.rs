@@ -1,0 +1,233 @@
+//! From bytes to requests: framing, the handshake or the request header, the body decoded
+//! by opcode, and the request routed to the file that answers it.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use zk_proto::frame::write_frame;
+use zk_proto::jute::{Reader, Record};
+use zk_proto::records::server::RequestBody;
+use zk_proto::records::{ReplyHeader, RequestHeader, SetSaslResponse};
+use zk_proto::{ErrorCode, OpCode};
+
+use super::Server;
+use super::body::Body;
+use crate::ids::ConnectionId;
+
+/// A request in hand: where it came from and the xid to echo.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Origin {
+    pub(super) conn: ConnectionId,
+    pub(super) xid: i32,
+    pub(super) session: i64,
+}
+
+impl Server {
+    /// Feeds bytes to a connection and answers every complete frame.
+    pub(super) fn receive(&mut self, conn: ConnectionId, data: &[u8], now: Instant) {
+        let Some(connection) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let data = match connection.head.take() {
+            None => data.to_vec(),
+            Some(mut head) => {
+                head.extend_from_slice(data);
+                if head.len() < 4 {
+                    connection.head = Some(head);
+                    return;
+                }
+                if let Some(reply) = self.four_letter_word(&head[..4]) {
+                    self.outputs
+                        .transmit(conn, |out| out.extend_from_slice(reply.as_bytes()));
+                    self.close(conn);
+                    return;
+                }
+                head
+            }
+        };
+        let Some(connection) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        connection.decoder.push(&data);
+        loop {
+            let Some(connection) = self.conns.get_mut(&conn) else {
+                return;
+            };
+            let session = connection.session;
+            let frame = match connection.decoder.next_frame() {
+                Ok(Some(frame)) => frame,
+                Ok(None) => return,
+                // A negative or oversized length: ZooKeeper closes without a word.
+                Err(_) => {
+                    self.close(conn);
+                    return;
+                }
+            };
+            match session {
+                None => self.handshake(conn, frame, now),
+                Some(session) => {
+                    self.sessions.touch(session, now);
+                    self.request(conn, session, frame, now);
+                }
+            }
+        }
+    }
+
+    /// One request frame of an established connection.
+    fn request(&mut self, conn: ConnectionId, session: i64, frame: Bytes, now: Instant) {
+        let mut r = Reader::new(frame);
+        // A frame too short for its header ends the connection, as it does in ZooKeeper.
+        let Ok(header) = RequestHeader::decode(&mut r) else {
+            self.close(conn);
+            return;
+        };
+        let at = Origin {
+            conn,
+            xid: header.xid,
+            session,
+        };
+        let Some(op) = OpCode::from_code(header.op) else {
+            self.unimplemented(at);
+            return;
+        };
+        match op {
+            // Internal opcodes, and check outside multi (3.9.3 rejects it this way).
+            OpCode::Notification
+            | OpCode::DeleteContainer
+            | OpCode::CreateSession
+            | OpCode::Error
+            | OpCode::Check => {
+                self.unimplemented(at);
+                return;
+            }
+            // Always -2, whatever xid the ping carried.
+            OpCode::Ping => {
+                let zxid = self.last_zxid;
+                self.reply(conn, -2, zxid, Ok(Body::None));
+                return;
+            }
+            // No SASL mechanism is configured: ZooKeeper answers with a null token.
+            OpCode::Sasl => {
+                self.reply(
+                    conn,
+                    at.xid,
+                    0,
+                    Ok(Body::Sasl(SetSaslResponse { token: None })),
+                );
+                return;
+            }
+            OpCode::CloseSession => {
+                self.close_session(at);
+                return;
+            }
+            _ => {}
+        }
+        let body = match RequestBody::decode(op, &mut r) {
+            Ok(body) => body,
+            Err(_) => {
+                // A write that cannot be read still takes its transaction (an error txn).
+                let zxid = if is_write(op) {
+                    self.next_zxid()
+                } else {
+                    self.last_zxid
+                };
+                self.reply(conn, at.xid, zxid, Err(ErrorCode::MarshallingError));
+                return;
+            }
+        };
+        self.route(at, op, body, now);
+    }
+
+    /// Sends each request to the code that answers it.
+    fn route(&mut self, at: Origin, op: OpCode, body: RequestBody, now: Instant) {
+        match body {
+            RequestBody::Auth(packet) => self.add_auth(at, &packet),
+            RequestBody::Reconfig(_) => {
+                // reconfigEnabled is off: refused before anything else is looked at.
+                let zxid = self.next_zxid();
+                self.reply(at.conn, at.xid, zxid, Err(ErrorCode::ReconfigDisabled));
+            }
+            RequestBody::Multi(ops) if op == OpCode::Multi => self.multi(at, ops, now),
+            RequestBody::Multi(ops) => self.multi_read(at, &ops),
+            RequestBody::Create(_)
+            | RequestBody::CreateTtl(_)
+            | RequestBody::Delete(_)
+            | RequestBody::SetData(_)
+            | RequestBody::SetAcl(_) => self.single_write(at, op, body, now),
+            RequestBody::SetWatches(w) => self.set_watches(
+                at,
+                w.relative_zxid,
+                [
+                    &w.data_watches,
+                    &w.exist_watches,
+                    &w.child_watches,
+                    &vec![],
+                    &vec![],
+                ],
+            ),
+            RequestBody::SetWatches2(w) => self.set_watches(
+                at,
+                w.relative_zxid,
+                [
+                    &w.data_watches,
+                    &w.exist_watches,
+                    &w.child_watches,
+                    &w.persistent_watches,
+                    &w.persistent_recursive_watches,
+                ],
+            ),
+            RequestBody::AddWatch(w) => self.add_watch(at, &w.path, w.mode),
+            RequestBody::Watches(w) => {
+                self.check_or_remove_watches(
+                    at,
+                    op == OpCode::RemoveWatches,
+                    &w.path,
+                    w.watcher_type,
+                );
+            }
+            other => self.read(at, op, other),
+        }
+    }
+
+    /// Unimplemented, with zxid -1, then the connection is closed.
+    fn unimplemented(&mut self, at: Origin) {
+        self.reply(at.conn, at.xid, -1, Err(ErrorCode::Unimplemented));
+        self.close(at.conn);
+    }
+
+    /// Queues one reply frame: the header, and the body only on success.
+    pub(super) fn reply(
+        &mut self,
+        conn: ConnectionId,
+        xid: i32,
+        zxid: i64,
+        outcome: Result<Body, ErrorCode>,
+    ) {
+        let (err, body) = match outcome {
+            Ok(body) => (0, body),
+            Err(code) => (code.as_i32(), Body::None),
+        };
+        self.outputs.transmit(conn, |out| {
+            write_frame(out, |b| {
+                ReplyHeader { xid, zxid, err }.encode(b);
+                body.encode(b);
+            });
+        });
+    }
+}
+
+/// Opcodes that go through a transaction (and so take a zxid even when they fail).
+fn is_write(op: OpCode) -> bool {
+    matches!(
+        op,
+        OpCode::Create
+            | OpCode::Create2
+            | OpCode::CreateContainer
+            | OpCode::CreateTtl
+            | OpCode::Delete
+            | OpCode::SetData
+            | OpCode::SetAcl
+            | OpCode::Multi
+            | OpCode::Reconfig
+    )
+}

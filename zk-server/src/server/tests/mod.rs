@@ -1,0 +1,11 @@
+//! The core driven as a client would drive it, one concern per file. Every test runs in
+//! virtual time and asserts what a client would see: Stat fields, error codes, event order.
+
+mod acl;
+mod handshake;
+mod hostile;
+mod multi;
+mod reaper;
+mod sessions;
+mod tree;
+mod watches;
