@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use zk_client::{Client, ClientBuilder};
+use zk_server::{EmbeddedServer, ServerConfig};
 use zk_testing::Cluster;
 
 /// An adapter under test: how to build a client on it, and how to run a scenario.
@@ -31,6 +32,39 @@ pub fn shared_cluster() -> &'static Cluster {
     })
 }
 
+/// Which server the scenarios of this process share: Java's ZooKeeper (the default), or the
+/// embedded `zk-server` once [`use_embedded_server`] was called.
+static EMBEDDED: OnceLock<bool> = OnceLock::new();
+
+/// Makes every scenario of this test process run against the shared embedded server instead
+/// of the shared real ZooKeeper. Call it before the first scenario; the suite for the embedded
+/// target ([`embedded_suite!`](crate::embedded_suite)) does. Later calls change nothing.
+pub fn use_embedded_server() {
+    let _ = EMBEDDED.set(true);
+}
+
+/// The embedded server every scenario of the embedded target shares, set up as
+/// [`shared_cluster`] is: TTL nodes, the super user `super:test`, a fast container reaper.
+pub fn shared_embedded() -> &'static EmbeddedServer {
+    static SHARED: OnceLock<EmbeddedServer> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let config = ServerConfig::default()
+            .with_extended_types_enabled(true)
+            .with_super_digest(Some(zk_client::auth::digest_id("super", "test").id))
+            .with_container_check_interval(Duration::from_millis(500));
+        EmbeddedServer::start_with(config).expect("the shared embedded server starts")
+    })
+}
+
+/// The connect string of the shared server of this process (no chroot).
+fn shared_connect_string() -> String {
+    if EMBEDDED.get().copied().unwrap_or(false) {
+        shared_embedded().connect_string()
+    } else {
+        shared_cluster().connect_string()
+    }
+}
+
 /// A scenario's environment: a unique chroot on the shared server.
 #[derive(Debug, Clone)]
 pub struct Env {
@@ -45,8 +79,7 @@ pub struct Env {
 impl Env {
     /// A fresh chroot on the shared server, created.
     pub async fn new<A: Adapter>(name: &str) -> Env {
-        let cluster = shared_cluster();
-        let root_connect = cluster.connect_string();
+        let root_connect = shared_connect_string();
         let chroot = zk_testing::unique_chroot(name);
         let root = A::builder(&root_connect)
             .connect()

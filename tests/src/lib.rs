@@ -1,17 +1,21 @@
 //! One conformance suite for every adapter, against real ZooKeeper servers started by
-//! `zk-testing`.
+//! `zk-testing`, and (the scenarios that need only a server) against the embedded `zk-server`.
 //!
 //! Each scenario is an `async fn` generic over an [`Adapter`]: it asks the adapter for a client
 //! builder and is run by the adapter's executor. [`conformance_suite!`] turns the whole list
 //! into `#[test]` functions for one adapter, so a scenario that one adapter cannot run fails for
-//! that adapter instead of being skipped. [`hostile_suite!`] does the same for the
+//! that adapter instead of being skipped. [`embedded_suite!`] runs the scenarios that need
+//! only a server (no process to kill, no network to cut) against the embedded `zk-server`
+//! (`tests/embedded.rs`, no Java in that process). [`hostile_suite!`] does the same for the
 //! hostile-server scenarios (a scripted misbehaving peer, no ZooKeeper), which run in a test
 //! binary of their own (`tests/hostile.rs`) because they measure the process's CPU time.
 
 mod env;
 pub mod scenarios;
 
-pub use env::{Adapter, Env, eventually, shared_cluster, within};
+pub use env::{
+    Adapter, Env, eventually, shared_cluster, shared_embedded, use_embedded_server, within,
+};
 
 /// Declares one `#[test]` per scenario for an adapter type.
 #[macro_export]
@@ -47,6 +51,44 @@ macro_rules! conformance_suite {
         $(
             #[test]
             fn $scenario() {
+                <$adapter as $crate::Adapter>::run($crate::scenarios::$scenario::<$adapter>());
+            }
+        )*
+    };
+}
+
+/// Declares one `#[test]` per scenario that needs only a server (no process to kill, no
+/// network to cut), run against the embedded `zk-server` instead of Java's ZooKeeper: the
+/// same scenarios, the same assertions, so a difference between the two servers fails here.
+#[macro_export]
+macro_rules! embedded_suite {
+    ($adapter:ty) => {
+        $crate::embedded_suite!(@each $adapter;
+            operations_create_modes,
+            operations_read_write_delete,
+            operations_children_and_counts,
+            operations_acl_and_auth,
+            operations_transactions_and_multi_read,
+            operations_admin,
+            operations_run_in_call_order,
+            errors_are_typed,
+            watches_one_shot,
+            watches_persistent_and_recursive,
+            watches_removal,
+            watch_event_precedes_the_read_that_sees_it,
+            watches_unread_stream_is_bounded_and_reports_the_lag,
+            chroot_is_stripped_everywhere,
+            auth_failure_stops_the_client,
+            closed_client_refuses_work,
+            bad_input_is_rejected_before_sending,
+            many_concurrent_requests_through_the_in_flight_limit,
+        );
+    };
+    (@each $adapter:ty; $($scenario:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $scenario() {
+                $crate::use_embedded_server();
                 <$adapter as $crate::Adapter>::run($crate::scenarios::$scenario::<$adapter>());
             }
         )*
