@@ -48,7 +48,15 @@ pub(crate) struct ConnectionArgs {
     #[arg(long, value_parser = parse_duration, default_value = "5s", value_name = "DURATION", global = true)]
     pub(crate) connect_timeout: Duration,
     /// A credential sent after connecting, e.g. `digest:user:password` (repeatable).
-    #[arg(long = "auth", value_parser = parse_auth, value_name = "SCHEME:CREDENTIAL", global = true)]
+    /// ZK_AUTH gives one without showing it in the process list.
+    #[arg(
+        long = "auth",
+        env = "ZK_AUTH",
+        hide_env_values = true,
+        value_parser = parse_auth,
+        value_name = "SCHEME:CREDENTIAL",
+        global = true
+    )]
     pub(crate) auth: Vec<Auth>,
     /// Accept a read-only server when no read/write one is reachable.
     #[arg(long, global = true)]

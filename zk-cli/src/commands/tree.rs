@@ -36,27 +36,25 @@ pub(crate) fn run(client: &Client, args: &TreeArgs, out: &mut Out) -> Result<Sta
     let mut last_at_depth: Vec<bool> = Vec::new();
     for (depth, path) in tree.depth_first() {
         let node = &tree.nodes[path];
-        let label = format!(
-            "{}{}",
-            name_of(path),
-            summary(node.stat.data_length, node.stat.num_children)
-        );
+        let summary = summary(node.stat.data_length, node.stat.num_children);
         if depth == 0 {
-            out.line(&format!(
-                "{path}{}",
-                summary(node.stat.data_length, node.stat.num_children)
-            ))?;
+            out.line(&format!("{path}{summary}"))?;
             continue;
         }
         last_at_depth.truncate(depth - 1);
-        let parent = parent_of(path);
-        let is_last = tree.nodes[parent].children.last().map(String::as_str) == Some(name_of(path));
+        let name = name_of(path);
+        let is_last = tree
+            .nodes
+            .get(parent_of(path))
+            .and_then(|parent| parent.children.last())
+            .is_none_or(|last| last == name);
         let mut line = String::new();
         for &ancestor_last in &last_at_depth {
             line.push_str(if ancestor_last { "    " } else { "│   " });
         }
         line.push_str(if is_last { "└── " } else { "├── " });
-        line.push_str(&label);
+        line.push_str(name);
+        line.push_str(&summary);
         out.line(&line)?;
         last_at_depth.push(is_last);
     }

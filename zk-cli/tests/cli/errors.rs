@@ -19,6 +19,41 @@ fn the_connect_string_may_come_from_zk_connect() {
 }
 
 #[test]
+fn the_session_options_are_taken() {
+    let zk = Zk::new("options");
+    zk.put("/n", b"");
+    let run = zk.run(&[
+        "--read-only",
+        "--session-timeout",
+        "4s",
+        "--connect-timeout",
+        "2s",
+        "ls",
+        "/",
+    ]);
+    assert_eq!(run.ok().stdout, "n\n");
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    let zk = Zk::new("pipe");
+    for i in 0..50 {
+        zk.put(&format!("/n{i}"), b"");
+    }
+    let mut child = command()
+        .args(["--server", &zk.connect, "ls", "-R", "/"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the listing is written (as `| head -0` would).
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
+#[test]
 fn an_unreachable_server_exits_3() {
     let dead = dead_address();
     let run = run(&["--server", &dead, "--connect-timeout", "500ms", "ls", "/"]);
@@ -57,6 +92,15 @@ fn a_refused_credential_exits_4() {
         .run(&["--auth", "digest:alice:right", "get", "/secret"])
         .ok();
     assert_eq!(right.stdout, "s\n");
+
+    // The same credential from the environment, out of the process list.
+    let from_env = command()
+        .env("ZK_AUTH", "digest:alice:right")
+        .args(["--server", &zk.connect, "get", "/secret"])
+        .output()
+        .unwrap();
+    assert!(from_env.status.success(), "{from_env:?}");
+    assert_eq!(from_env.stdout, b"s\n");
 }
 
 #[test]

@@ -118,7 +118,7 @@ fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
 /// The binary, with a clean environment for its connection.
 pub(crate) fn command() -> Command {
     let mut command = Command::new(ZK);
-    command.env_remove("ZK_CONNECT");
+    command.env_remove("ZK_CONNECT").env_remove("ZK_AUTH");
     command
 }
 
