@@ -75,8 +75,8 @@ type Shared = CacheCore<Storage, CacheEvent>;
 /// ([`WatchEvent::Lagged`](zk_client::WatchEvent::Lagged)); a burst that keeps it behind costs
 /// one such read of the tree at a time, not one per report. After a session loss the watch is
 /// added again on the new session, then the tree is read again. Reads are applied only if no
-/// newer read or event for the same node has been
-/// seen since they were sent, so a late reply never overwrites a newer state.
+/// newer read or event for the same node has been seen since they were sent, so a late reply
+/// never overwrites a newer state.
 ///
 /// ```no_run
 /// # async fn demo(client: zk_client_tokio::Client) -> zk_recipes::Result<()> {

@@ -7,6 +7,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::FutureExt;
+
 use bytes::Bytes;
 use zk_client::{AddWatchMode, Client, Error, ErrorCode, EventType, Stat, WatchEvent, WatchStream};
 
@@ -33,11 +35,7 @@ pub(super) fn spawn(client: &Client, shared: &Arc<Shared>, watch: WatchStream) {
         rebuilding: false,
         rebuild_again: false,
     };
-    let stopped = shared.stopped();
-    worker.tasks.push(async move {
-        stopped.await;
-        Msg::Stop
-    });
+    worker.tasks.push(shared.stopped().map(|()| Msg::Stop));
     worker.follow(watch);
     worker.rebuild();
     client.runtime().spawn(worker.run());

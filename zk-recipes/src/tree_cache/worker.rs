@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use futures_util::FutureExt;
+
 use zk_client::{
     Client, Error, ErrorCode, OneshotWatch, SessionId, StateChange, StateStream, WatchEvent,
 };
@@ -34,11 +36,7 @@ pub(super) fn spawn(client: &Client, shared: &Arc<Shared>) {
         timer: false,
         reload_pending: false,
     };
-    let stopped = shared.stopped();
-    worker.tasks.push(async move {
-        stopped.await;
-        Msg::Stop
-    });
+    worker.tasks.push(shared.stopped().map(|()| Msg::Stop));
     worker.watch_states(client.state_changes());
     {
         let mut tree = shared.contents();
@@ -186,39 +184,21 @@ impl Worker {
         node.seqs[slot(kind)] = seq;
         let path = node.path.clone();
         self.outstanding += 1;
-        let client = &self.client;
+        let (client, tasks, node) = (&self.client, &mut self.tasks, id);
         match kind {
             Kind::Data => {
-                let pending = data_watched(client, &path);
-                self.tasks.push(async move {
-                    Msg::Data {
-                        node: id,
-                        seq,
-                        result: settled(pending.await),
-                    }
-                });
+                let read = data_watched(client, &path).map(settled);
+                tasks.push(read.map(move |result| Msg::Data { node, seq, result }))
             }
             Kind::Children => {
-                let pending = children_watched(client, &path);
-                self.tasks.push(async move {
-                    Msg::Children {
-                        node: id,
-                        seq,
-                        result: settled(pending.await),
-                    }
-                });
+                let read = children_watched(client, &path).map(settled);
+                tasks.push(read.map(move |result| Msg::Children { node, seq, result }))
             }
             Kind::Exists => {
-                let pending = exists_watched(client, &path);
-                self.tasks.push(async move {
-                    Msg::Exists {
-                        node: id,
-                        seq,
-                        result: settled(pending.await),
-                    }
-                });
+                let read = exists_watched(client, &path).map(settled);
+                tasks.push(read.map(move |result| Msg::Exists { node, seq, result }))
             }
-        }
+        };
     }
 
     /// Whether a result of `kind` for `id` read as `seq` is the newest read.
