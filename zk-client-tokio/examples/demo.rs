@@ -1,33 +1,56 @@
-//! The main demonstration: a tour of the client against a real ZooKeeper.
+//! The main demonstration: a tour of the client against a ZooKeeper server.
 //!
-//! Starts a throwaway ZooKeeper through `zk-testing` (or uses the one named by the
-//! `ZK_CONNECT` environment variable), then shows create/read/update/delete, a one-shot watch
-//! firing, a persistent recursive watch, a transaction, and the session riding out a network
-//! cut. Run it with `scripts/demo.sh` (which installs ZooKeeper first) or
-//! `cargo run -p zk-client-tokio --example demo`.
+//! By default it starts the embedded `zk-server` in this process, so nothing needs to be
+//! installed; `ZK_DEMO_SERVER=zookeeper` starts a throwaway real ZooKeeper through
+//! `zk-testing` instead (Java and Debian's `zookeeper` package), and `ZK_CONNECT` names a
+//! server to use. It shows create/read/update/delete, a one-shot watch firing, a persistent
+//! recursive watch, a transaction, and the session riding out a lost connection. Run it with
+//! `scripts/demo.sh` or `cargo run -p zk-client-tokio --example demo`.
 
 use std::time::Duration;
 
 use zk_client_tokio::{
     AddWatchMode, Client, CreateMode, CreateOptions, Error, SessionState, WatchEvent,
 };
+use zk_server::EmbeddedServer;
 use zk_testing::Cluster;
+
+/// The server the tour runs against, and how it cuts the client's connection.
+enum Server {
+    /// Given by `ZK_CONNECT`: no fault to inject.
+    External(String),
+    /// The embedded zk-server: it drops every connection on request.
+    Embedded(EmbeddedServer),
+    /// A real ZooKeeper behind a fault proxy that cuts and restores the network.
+    ZooKeeper(Cluster),
+}
+
+impl Server {
+    fn start() -> Result<Server, Box<dyn std::error::Error>> {
+        if let Ok(connect) = std::env::var("ZK_CONNECT") {
+            return Ok(Server::External(connect));
+        }
+        if std::env::var("ZK_DEMO_SERVER").is_ok_and(|server| server == "zookeeper") {
+            println!("starting a throwaway ZooKeeper...");
+            return Ok(Server::ZooKeeper(Cluster::builder().start()?));
+        }
+        println!("starting the embedded zk-server (set ZK_DEMO_SERVER=zookeeper for Java's)...");
+        Ok(Server::Embedded(EmbeddedServer::start()?))
+    }
+
+    fn connect_string(&self) -> String {
+        match self {
+            Server::External(connect) => connect.clone(),
+            Server::Embedded(server) => server.connect_string(),
+            Server::ZooKeeper(cluster) => cluster.proxied_connect_string(),
+        }
+    }
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // A server of our own, reached through a fault proxy so we can cut the network later.
-    let cluster = match std::env::var("ZK_CONNECT") {
-        Ok(_) => None,
-        Err(_) => {
-            println!("starting a throwaway ZooKeeper...");
-            Some(Cluster::builder().start()?)
-        }
-    };
-    let connect = match (&cluster, std::env::var("ZK_CONNECT")) {
-        (Some(cluster), _) => cluster.proxied_connect_string(),
-        (None, Ok(connect)) => connect,
-        (None, Err(_)) => unreachable!("a cluster was started when ZK_CONNECT is unset"),
-    };
+    let server = Server::start()?;
+    let connect = server.connect_string();
     let root = format!("/zk-rs-demo-{}", std::process::id());
 
     let client = zk_client_tokio::builder(&connect)
@@ -35,7 +58,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .connect()
         .await?;
     println!(
-        "connected to {connect}: session {}, ZooKeeper {}",
+        "connected to {connect}: session {}, server {}",
         client
             .session_id()
             .map(|id| id.to_string())
@@ -46,9 +69,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     crud(&client, &root).await?;
     watches(&client, &connect, &root).await?;
     transaction(&client, &root).await?;
-    if let Some(cluster) = &cluster {
-        network_cut(&client, cluster).await?;
-    }
+    connection_loss(&client, &server).await?;
 
     client.delete_recursive(&root).await?;
     client.close().await;
@@ -156,32 +177,54 @@ async fn transaction(client: &Client, root: &str) -> Result<(), Error> {
     Ok(())
 }
 
-async fn network_cut(client: &Client, cluster: &Cluster) -> Result<(), Error> {
-    println!("\n-- a network cut");
+async fn connection_loss(client: &Client, server: &Server) -> Result<(), Error> {
     let mut states = client.state_changes();
     let session = client.session_id();
-    cluster.cut_all();
-    println!("cut the network between client and server");
-    let suspended = client
-        .runtime()
-        .timeout(Duration::from_secs(10), states.next())
-        .await;
-    println!("state change: {:?}", suspended.flatten().map(|c| c.state));
-    cluster.restore_all();
-    println!("restored the network");
-    while client.state() != SessionState::Connected {
+    match server {
+        Server::External(_) => return Ok(()),
+        Server::Embedded(server) => {
+            println!("\n-- a lost connection");
+            server.drop_connections();
+            println!("the server dropped every connection");
+        }
+        Server::ZooKeeper(cluster) => {
+            println!("\n-- a network cut");
+            cluster.cut_all();
+            println!("cut the network between client and server");
+        }
+    }
+    wait_for(client, &mut states, SessionState::Suspended).await?;
+    if let Server::ZooKeeper(cluster) = server {
+        cluster.restore_all();
+        println!("restored the network");
+    }
+    wait_for(client, &mut states, SessionState::Connected).await?;
+    println!(
+        "same session after the loss: {}",
+        session.is_some() && session == client.session_id()
+    );
+    Ok(())
+}
+
+/// Prints state changes until `state` is reached (10 s at most).
+async fn wait_for(
+    client: &Client,
+    states: &mut zk_client_tokio::StateStream,
+    state: SessionState,
+) -> Result<(), Error> {
+    loop {
         match client
             .runtime()
             .timeout(Duration::from_secs(10), states.next())
             .await
         {
-            Some(Some(change)) => println!("state change: {:?}", change.state),
-            _ => break,
+            Some(Some(change)) => {
+                println!("state change: {:?}", change.state);
+                if change.state == state {
+                    return Ok(());
+                }
+            }
+            _ => return Err(Error::Timeout),
         }
     }
-    println!(
-        "same session after the cut: {}",
-        session.is_some() && session == client.session_id()
-    );
-    Ok(())
 }
