@@ -1,5 +1,6 @@
 //! The commands, one module per family, and the dispatch: the ensemble commands ask servers
-//! directly, the others run in a session opened for them and closed after.
+//! directly (so they work on servers that give no session), the others run in a session
+//! opened for them and closed after.
 
 pub(crate) mod ensemble;
 pub(crate) mod list;
@@ -10,7 +11,7 @@ pub(crate) mod write;
 
 use zk_client_blocking::Client;
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, ConnectionArgs};
 use crate::connect::connect;
 use crate::exit::{Failure, Status};
 use crate::output::Out;
@@ -21,33 +22,33 @@ use crate::output::Out;
 ///
 /// The command's [`Failure`], or the connection's.
 pub(crate) fn run(cli: Cli, out: &mut Out) -> Result<Status, Failure> {
-    let status = match cli.command {
-        Command::FourLetter(args) => ensemble::four_letter(&cli.connection, &args, out),
-        Command::Servers => ensemble::servers(&cli.connection, out),
-        command => {
-            let client = connect(&cli.connection)?;
-            let status = in_session(&client, &command, out);
-            // Closed even after a failure, so the server drops the session (and the ephemeral
-            // nodes `create` made) now rather than after the session timeout.
-            client.close();
-            status
-        }
+    let connection = &cli.connection;
+    let status = match &cli.command {
+        Command::FourLetter(args) => ensemble::four_letter(connection, args, out),
+        Command::Servers => ensemble::servers(connection, out),
+        Command::Ls(args) => in_session(connection, |c| list::run(c, args, out)),
+        Command::Tree(args) => in_session(connection, |c| tree::run(c, args, out)),
+        Command::Get(args) => in_session(connection, |c| read::get(c, args, out)),
+        Command::Stat(args) => in_session(connection, |c| read::stat(c, args, out)),
+        Command::Exists(args) => in_session(connection, |c| read::exists(c, args, out)),
+        Command::Create(args) => in_session(connection, |c| write::create(c, args, out)),
+        Command::Set(args) => in_session(connection, |c| write::set(c, args, out)),
+        Command::Rm(args) => in_session(connection, |c| write::rm(c, args, out)),
+        Command::Watch(args) => in_session(connection, |c| watch::run(c, args, out)),
     }?;
     out.flush()?;
     Ok(status)
 }
 
-fn in_session(client: &Client, command: &Command, out: &mut Out) -> Result<Status, Failure> {
-    match command {
-        Command::Ls(args) => list::run(client, args, out),
-        Command::Tree(args) => tree::run(client, args, out),
-        Command::Get(args) => read::get(client, args, out),
-        Command::Stat(args) => read::stat(client, args, out),
-        Command::Exists(args) => read::exists(client, args, out),
-        Command::Create(args) => write::create(client, args, out),
-        Command::Set(args) => write::set(client, args, out),
-        Command::Rm(args) => write::rm(client, args, out),
-        Command::Watch(args) => watch::run(client, args, out),
-        Command::FourLetter(_) | Command::Servers => unreachable!("run without a session"),
-    }
+/// Connects, runs `command`, and closes the session.
+fn in_session(
+    connection: &ConnectionArgs,
+    command: impl FnOnce(&Client) -> Result<Status, Failure>,
+) -> Result<Status, Failure> {
+    let client = connect(connection)?;
+    let status = command(&client);
+    // Closed even after a failure, so the server drops the session (and the ephemeral nodes
+    // `create` made) now rather than after the session timeout.
+    client.close();
+    status
 }
