@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every runnable example: one per adapter and one per recipe family. Each starts its own
-# throwaway ZooKeeper (zk-testing's shared server, killed when the example exits), or uses
-# $ZK_CONNECT when set. An example exits non-zero when something is not as promised, so a
-# failing example fails the suite.
+# Runs every runnable example: one per adapter and one per recipe family. Each runs against the
+# embedded zk-server in its own process (no Java), or against $ZK_CONNECT when set (a real
+# ZooKeeper: `ZK_CONNECT=127.0.0.1:2181 scripts/examples.sh`). An example exits non-zero when
+# something is not as promised, so a failing example fails the suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,7 +1,7 @@
 //! The client from plain threads: every operation a blocking call, a watch received on
 //! another thread, a transaction, and a session that several threads share.
 //!
-//! Runs against `$ZK_CONNECT` when set, else a throwaway ZooKeeper that `zk-testing` starts:
+//! Runs against `$ZK_CONNECT` when set, else the embedded zk-server (no Java needed):
 //! `cargo run -p zk-client-blocking --example basics`. Exits non-zero if anything is not as
 //! ZooKeeper promises.
 
@@ -10,8 +10,8 @@ use std::time::Duration;
 use zk_client_blocking::{CreateMode, CreateOptions, Error, ErrorCode, EventType, WatchEvent};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let connect =
-        std::env::var("ZK_CONNECT").unwrap_or_else(|_| zk_testing::shared_connect_string());
+    let connect = std::env::var("ZK_CONNECT")
+        .unwrap_or_else(|_| zk_testing::shared_embedded().connect_string());
     let client = zk_client_blocking::builder(&connect)
         .session_timeout(Duration::from_secs(10))
         .connect()?;

@@ -2,7 +2,7 @@
 //! persistent recursive watch followed as a stream, and a session shared by tasks of an
 //! executor.
 //!
-//! Runs against `$ZK_CONNECT` when set, else a throwaway ZooKeeper that `zk-testing` starts:
+//! Runs against `$ZK_CONNECT` when set, else the embedded zk-server (no Java needed):
 //! `cargo run -p zk-client-smol --example basics`. Exits non-zero if anything is not as
 //! ZooKeeper promises.
 
@@ -11,8 +11,8 @@ use std::time::Duration;
 use zk_client_smol::{AddWatchMode, CreateMode, CreateOptions, EventType, WatchEvent};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let connect =
-        std::env::var("ZK_CONNECT").unwrap_or_else(|_| zk_testing::shared_connect_string());
+    let connect = std::env::var("ZK_CONNECT")
+        .unwrap_or_else(|_| zk_testing::shared_embedded().connect_string());
     futures_lite::future::block_on(async {
         let client = zk_client_smol::builder(&connect)
             .session_timeout(Duration::from_secs(10))

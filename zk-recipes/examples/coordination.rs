@@ -1,7 +1,7 @@
 //! Coordination: a leader `Election` among three candidates, a `DoubleBarrier` that starts
 //! and ends a round together, a `Party` of members, and a shared `Counter`.
 //!
-//! Runs against `$ZK_CONNECT` when set, else a throwaway ZooKeeper that `zk-testing` starts:
+//! Runs against `$ZK_CONNECT` when set, else the embedded zk-server (no Java needed):
 //! `cargo run -p zk-recipes --example coordination`. Exits non-zero if two lead at once.
 
 use std::sync::Arc;
@@ -12,8 +12,8 @@ use zk_recipes::{Counter, DoubleBarrier, Election, Party};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let connect =
-        std::env::var("ZK_CONNECT").unwrap_or_else(|_| zk_testing::shared_connect_string());
+    let connect = std::env::var("ZK_CONNECT")
+        .unwrap_or_else(|_| zk_testing::shared_embedded().connect_string());
     let root = format!("/example-coordination-{}", std::process::id());
     let mut clients = Vec::new();
     for _ in 0..3 {

@@ -1,7 +1,7 @@
 //! Locks: kazoo's `Lock` (with `run`, kazoo's `with lock:`), a second contender that does not
 //! get it, a `Semaphore` of two leases, and a read/write lock pair.
 //!
-//! Runs against `$ZK_CONNECT` when set, else a throwaway ZooKeeper that `zk-testing` starts:
+//! Runs against `$ZK_CONNECT` when set, else the embedded zk-server (no Java needed):
 //! `cargo run -p zk-recipes --example locks`. Exits non-zero if a lock lets two in.
 
 use std::time::Duration;
@@ -11,8 +11,8 @@ use zk_recipes::{Lock, ReadLock, Semaphore, WriteLock};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let connect =
-        std::env::var("ZK_CONNECT").unwrap_or_else(|_| zk_testing::shared_connect_string());
+    let connect = std::env::var("ZK_CONNECT")
+        .unwrap_or_else(|_| zk_testing::shared_embedded().connect_string());
     // Two processes in real life; two sessions here.
     let alice = zk_client_tokio::connect(&connect).await?;
     let bob = zk_client_tokio::connect(&connect).await?;

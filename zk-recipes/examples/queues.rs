@@ -1,7 +1,7 @@
 //! Queues: kazoo's `Queue` (priorities, first in first out within one) and `LockingQueue`
 //! (an entry is taken, worked on, and only then consumed; a worker that dies gives it back).
 //!
-//! Runs against `$ZK_CONNECT` when set, else a throwaway ZooKeeper that `zk-testing` starts:
+//! Runs against `$ZK_CONNECT` when set, else the embedded zk-server (no Java needed):
 //! `cargo run -p zk-recipes --example queues`. Exits non-zero if an entry is lost or doubled.
 
 use std::time::Duration;
@@ -10,8 +10,8 @@ use zk_recipes::{LockingQueue, Queue};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let connect =
-        std::env::var("ZK_CONNECT").unwrap_or_else(|_| zk_testing::shared_connect_string());
+    let connect = std::env::var("ZK_CONNECT")
+        .unwrap_or_else(|_| zk_testing::shared_embedded().connect_string());
     let producer = zk_client_tokio::connect(&connect).await?;
     let worker = zk_client_tokio::connect(&connect).await?;
     let root = format!("/example-queues-{}", std::process::id());

@@ -1,15 +1,15 @@
 //! Watching: kazoo's `DataWatch` and `ChildrenWatch` as streams, and a `TreeCache` that keeps
 //! a subtree in memory and says what changed.
 //!
-//! Runs against `$ZK_CONNECT` when set, else a throwaway ZooKeeper that `zk-testing` starts:
+//! Runs against `$ZK_CONNECT` when set, else the embedded zk-server (no Java needed):
 //! `cargo run -p zk-recipes --example watching`. Exits non-zero if a change is not seen.
 
 use zk_recipes::{ChildrenWatch, DataWatch, TreeCache, TreeEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let connect =
-        std::env::var("ZK_CONNECT").unwrap_or_else(|_| zk_testing::shared_connect_string());
+    let connect = std::env::var("ZK_CONNECT")
+        .unwrap_or_else(|_| zk_testing::shared_embedded().connect_string());
     let client = zk_client_tokio::connect(&connect).await?;
     let root = format!("/example-watching-{}", std::process::id());
     client.create(&root, "").await?;

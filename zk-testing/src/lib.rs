@@ -24,6 +24,9 @@
 //! - A [`hostile`] peer: a fake server on loopback that misbehaves on command (bad frames,
 //!   unusable handshakes, stalls, slow drips, reconnect storms) and counts connections and
 //!   bytes, to test a client against a broken or malicious server without Java.
+//! - The embedded `zk-server` ([`EmbeddedServer`], [`shared_embedded`]): a
+//!   ZooKeeper-compatible server in Rust inside the test process, no Java, for tests that need
+//!   ZooKeeper's semantics but no real process to break. See [`shared_embedded`].
 //! - A process-wide [`shared`] server for tests that only need a [`unique_chroot`], and
 //!   [`shared_connect_string`], which honours `ZK_TESTING_CONNECT` to run a suite against an
 //!   existing ensemble.
@@ -124,6 +127,7 @@
 
 mod builder;
 mod cluster;
+mod embedded;
 mod error;
 mod expire;
 mod four_letter;
@@ -139,6 +143,7 @@ mod wrapper;
 
 pub use builder::ClusterBuilder;
 pub use cluster::Cluster;
+pub use embedded::{EmbeddedServer, ServerConfig, shared_embedded};
 pub use error::{Error, Result};
 pub use expire::expire_session_at;
 pub use four_letter::{Mode, four_letter};
