@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::commands::{ensemble, list, read, tree, watch, write};
+use crate::commands::{admin, ensemble, list, read, search, tree, usage, watch, write};
 use crate::duration::parse_duration;
 use crate::exit::EXIT_CODES_HELP;
 
@@ -97,6 +97,25 @@ pub(crate) enum Command {
     Stat(read::PathArgs),
     /// Tell whether a node exists (exit code 6 when it does not).
     Exists(read::PathArgs),
+    /// Print the nodes of a subtree whose name matches a glob (`'lock-*'`).
+    Find(search::FindArgs),
+    /// Print the lines of data that contain a text, after their node's path (exit code 1
+    /// when nothing matches, as grep's).
+    Grep(search::GrepArgs),
+    /// Print the ephemeral nodes of a subtree and the sessions that own them.
+    Ephemerals(search::EphemeralsArgs),
+    /// Print the data bytes and node count of each child's subtree, and of the whole.
+    Du(usage::SubtreeArgs),
+    /// Print the number of nodes below a node, as the server counts them (3.6+).
+    Count(usage::SubtreeArgs),
+    /// Read a node's ACL.
+    Acl(read::AclArgs),
+    /// Print the identities the server gave this session (3.7+).
+    Whoami,
+    /// Print the ensemble's dynamic configuration.
+    Config,
+    /// Wait until the connected server has caught up with the leader.
+    Sync(admin::SyncArgs),
     /// Create a node (any mode; -p creates missing parents) and print its path.
     Create(write::CreateArgs),
     /// Set a node's data, from the argument or stdin.
@@ -111,6 +130,9 @@ pub(crate) enum Command {
     /// Each server of the connect string as one row: mode, zxid, latency, connections,
     /// znodes (exit code 3 if any is unreachable).
     Servers,
+    /// Whether every server of the connect string serves (exit code 0), or not (3): for
+    /// health checks.
+    Health,
 }
 
 #[cfg(test)]

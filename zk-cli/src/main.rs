@@ -35,7 +35,8 @@
 //! # Layout
 //!
 //! [`args`] (the command line), [`connect`] (the session), [`commands`] (one module per
-//! family: `list`, `tree`, `read`, `write`, `watch`, `ensemble`), [`output`] (text, JSON and
+//! family: `list`, `tree`, `read`, `write`, `watch`, `search`, `usage`, `admin`, `ensemble`),
+//! [`output`] (text, JSON and
 //! tables on stdout), [`data`] and [`stat`] (how data and Stats are shown), [`walk`] (subtrees,
 //! a level at a time), [`input`] (data from an argument or stdin), [`exit`] (exit codes and
 //! the one-line error).

@@ -1,5 +1,7 @@
 //! `4lw` and `servers`: the servers themselves, asked without a session.
 
+use std::io;
+
 use clap::Args;
 use serde_json::{Value, json};
 use zk_client_blocking::HostPort;
@@ -26,6 +28,23 @@ fn hosts(connection: &ConnectionArgs) -> Result<Vec<HostPort>, Failure> {
         .parse::<ConnectString>()
         .map(|parsed| parsed.hosts)
         .map_err(|e| Failure::zk(format!("connect string {:?}", connection.server), &e))
+}
+
+/// Asks every host at once, one thread each: a host that does not answer costs its timeout
+/// once, not once per host after it.
+fn ask_all(hosts: &[HostPort], word: &str, connection: &ConnectionArgs) -> Vec<io::Result<String>> {
+    std::thread::scope(|scope| {
+        let asks: Vec<_> = hosts
+            .iter()
+            .map(|host| scope.spawn(|| ask(host, word, connection.connect_timeout)))
+            .collect();
+        asks.into_iter()
+            .map(|ask| {
+                ask.join()
+                    .unwrap_or_else(|_| Err(io::Error::other("the asking thread panicked")))
+            })
+            .collect()
+    })
 }
 
 /// Sends the word to each host in turn and prints the first reply.
@@ -84,20 +103,7 @@ pub(crate) fn four_letter(
 /// A malformed connect string.
 pub(crate) fn servers(connection: &ConnectionArgs, out: &mut Out) -> Result<Status, Failure> {
     let hosts = hosts(connection)?;
-    // One thread per host: a host that does not answer costs its timeout once, not once per
-    // host after it.
-    let replies: Vec<_> = std::thread::scope(|scope| {
-        let asks: Vec<_> = hosts
-            .iter()
-            .map(|host| scope.spawn(|| ask(host, "srvr", connection.connect_timeout)))
-            .collect();
-        asks.into_iter()
-            .map(|ask| {
-                ask.join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("the asking thread panicked")))
-            })
-            .collect()
-    });
+    let replies = ask_all(&hosts, "srvr", connection);
     let mut status = Status::Ok;
     let mut rows = vec![
         [
@@ -165,6 +171,48 @@ pub(crate) fn servers(connection: &ConnectionArgs, out: &mut Out) -> Result<Stat
     }
     if out.is_json() {
         out.document(&Value::Array(documents))?;
+    } else {
+        out.table(&rows)?;
+    }
+    Ok(status)
+}
+
+/// Asks every host for `srvr` and says whether it serves: exit code 0 only if every one does
+/// (a server out of its quorum answers that it is not serving), [`Status::Connection`]
+/// otherwise.
+///
+/// # Errors
+///
+/// A malformed connect string.
+pub(crate) fn health(connection: &ConnectionArgs, out: &mut Out) -> Result<Status, Failure> {
+    let hosts = hosts(connection)?;
+    let replies = ask_all(&hosts, "srvr", connection);
+    let mut status = Status::Ok;
+    let mut rows = vec![vec!["SERVER".to_owned(), "STATUS".to_owned()]];
+    let mut documents = Vec::new();
+    for (host, reply) in hosts.iter().zip(replies) {
+        let (serving, said) = match reply {
+            Ok(reply) => match parse_srvr(&reply).mode {
+                Some(mode) => (true, mode),
+                None => (false, reply.trim().to_owned()),
+            },
+            Err(error) => (false, format!("unreachable: {error}")),
+        };
+        if !serving {
+            status = Status::Connection;
+        }
+        rows.push(vec![
+            host.to_string(),
+            if serving {
+                format!("ok ({said})")
+            } else {
+                said.clone()
+            },
+        ]);
+        documents.push(json!({ "server": host.to_string(), "serving": serving, "status": said }));
+    }
+    if out.is_json() {
+        out.document(&json!({ "healthy": status == Status::Ok, "servers": documents }))?;
     } else {
         out.table(&rows)?;
     }

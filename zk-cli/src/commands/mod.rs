@@ -2,16 +2,20 @@
 //! directly (so they work on servers that give no session), the others run in a session
 //! opened for them and closed after.
 
+pub(crate) mod admin;
 pub(crate) mod ensemble;
 pub(crate) mod list;
 pub(crate) mod read;
+pub(crate) mod search;
 pub(crate) mod tree;
+pub(crate) mod usage;
 pub(crate) mod watch;
 pub(crate) mod write;
 
 use zk_client_blocking::Client;
 
 use crate::args::{Cli, Command, ConnectionArgs};
+use crate::commands::read::AclCommand;
 use crate::connect::connect;
 use crate::exit::{Failure, Status};
 use crate::output::Out;
@@ -26,11 +30,23 @@ pub(crate) fn run(cli: Cli, out: &mut Out) -> Result<Status, Failure> {
     let status = match &cli.command {
         Command::FourLetter(args) => ensemble::four_letter(connection, args, out),
         Command::Servers => ensemble::servers(connection, out),
+        Command::Health => ensemble::health(connection, out),
         Command::Ls(args) => in_session(connection, |c| list::run(c, args, out)),
         Command::Tree(args) => in_session(connection, |c| tree::run(c, args, out)),
         Command::Get(args) => in_session(connection, |c| read::get(c, args, out)),
         Command::Stat(args) => in_session(connection, |c| read::stat(c, args, out)),
         Command::Exists(args) => in_session(connection, |c| read::exists(c, args, out)),
+        Command::Find(args) => in_session(connection, |c| search::find(c, args, out)),
+        Command::Grep(args) => in_session(connection, |c| search::grep(c, args, out)),
+        Command::Ephemerals(args) => in_session(connection, |c| search::ephemerals(c, args, out)),
+        Command::Du(args) => in_session(connection, |c| usage::du(c, args, out)),
+        Command::Count(args) => in_session(connection, |c| usage::count(c, args, out)),
+        Command::Acl(acl) => match &acl.command {
+            AclCommand::Get(args) => in_session(connection, |c| read::acl_get(c, args, out)),
+        },
+        Command::Whoami => in_session(connection, |c| admin::whoami(c, out)),
+        Command::Config => in_session(connection, |c| admin::config(c, out)),
+        Command::Sync(args) => in_session(connection, |c| admin::sync(c, args, out)),
         Command::Create(args) => in_session(connection, |c| write::create(c, args, out)),
         Command::Set(args) => in_session(connection, |c| write::set(c, args, out)),
         Command::Rm(args) => in_session(connection, |c| write::rm(c, args, out)),

@@ -74,3 +74,19 @@ fn servers_shows_one_row_per_host_and_flags_the_unreachable() {
     );
     assert!(mixed.stderr.contains(&dead), "{mixed:?}");
 }
+
+#[test]
+fn health_is_an_exit_code_for_scripts() {
+    let connect = zk_testing::shared_connect_string();
+    let healthy = run(&["--server", &connect, "health"]).ok();
+    assert!(healthy.lines()[1].contains(" ok ("), "{healthy:?}");
+
+    let with_dead = format!("{connect},{}", dead_address());
+    let sick = run(&["--server", &with_dead, "health", "--json"]);
+    assert_eq!(sick.code, 3, "{sick:?}");
+    let json = sick.json();
+    assert_eq!(json["healthy"], false);
+    let servers = json["servers"].as_array().unwrap();
+    assert_eq!(servers[0]["serving"], true);
+    assert_eq!(servers.last().unwrap()["serving"], false);
+}

@@ -1,9 +1,11 @@
 //! The `zk` binary as a user runs it, against a real ZooKeeper (zk-testing's shared server,
 //! or `ZK_TESTING_CONNECT`): its output, its `--json` documents and its exit codes.
 
+mod admin;
 mod ensemble;
 mod errors;
 mod read;
+mod subtree;
 mod support;
 mod watch;
 mod write;
