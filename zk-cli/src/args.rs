@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::commands::{admin, ensemble, list, read, search, tree, usage, watch, write};
+use crate::commands::{acl, admin, ensemble, list, read, search, tree, usage, watch, write};
 use crate::duration::parse_duration;
 use crate::exit::EXIT_CODES_HELP;
 
@@ -108,8 +108,8 @@ pub(crate) enum Command {
     Du(usage::SubtreeArgs),
     /// Print the number of nodes below a node, as the server counts them (3.6+).
     Count(usage::SubtreeArgs),
-    /// Read a node's ACL.
-    Acl(read::AclArgs),
+    /// Read or replace a node's ACL.
+    Acl(acl::AclArgs),
     /// Print the identities the server gave this session (3.7+).
     Whoami,
     /// Print the ensemble's dynamic configuration.
@@ -118,7 +118,7 @@ pub(crate) enum Command {
     Sync(admin::SyncArgs),
     /// Create a node (any mode; -p creates missing parents) and print its path.
     Create(write::CreateArgs),
-    /// Set a node's data, from the argument or stdin.
+    /// Set a node's data, from the argument, a file or stdin.
     Set(write::SetArgs),
     /// Delete a node (-r: with everything below it).
     Rm(write::RmArgs),

@@ -1,16 +1,22 @@
-//! Data given on the command line: the argument itself, or stdin when it is `-`.
+//! Data given on the command line: the argument itself, a file, or stdin when the argument
+//! is `-`.
 
+use std::fs;
 use std::io::{self, Read};
+use std::path::Path;
 
 use crate::exit::Failure;
 
-/// The bytes of a data argument: none is empty data, `-` reads stdin to its end, anything
-/// else is taken as it is.
+/// The bytes of a data argument or file (clap lets through at most one): a file's contents,
+/// stdin to its end for `-`, the argument as it is otherwise, and empty data for neither.
 ///
 /// # Errors
 ///
-/// A [`Failure`] when stdin cannot be read.
-pub(crate) fn data(argument: Option<&str>) -> Result<Vec<u8>, Failure> {
+/// A [`Failure`] when the file or stdin cannot be read.
+pub(crate) fn data(argument: Option<&str>, file: Option<&Path>) -> Result<Vec<u8>, Failure> {
+    if let Some(file) = file {
+        return fs::read(file).map_err(|e| Failure::io(format!("reading {}", file.display()), &e));
+    }
     match argument {
         None => Ok(Vec::new()),
         Some("-") => {

@@ -2,6 +2,7 @@
 //! directly (so they work on servers that give no session), the others run in a session
 //! opened for them and closed after.
 
+pub(crate) mod acl;
 pub(crate) mod admin;
 pub(crate) mod ensemble;
 pub(crate) mod list;
@@ -15,7 +16,7 @@ pub(crate) mod write;
 use zk_client_blocking::Client;
 
 use crate::args::{Cli, Command, ConnectionArgs};
-use crate::commands::read::AclCommand;
+use crate::commands::acl::AclCommand;
 use crate::connect::connect;
 use crate::exit::{Failure, Status};
 use crate::output::Out;
@@ -42,7 +43,8 @@ pub(crate) fn run(cli: Cli, out: &mut Out) -> Result<Status, Failure> {
         Command::Du(args) => in_session(connection, |c| usage::du(c, args, out)),
         Command::Count(args) => in_session(connection, |c| usage::count(c, args, out)),
         Command::Acl(acl) => match &acl.command {
-            AclCommand::Get(args) => in_session(connection, |c| read::acl_get(c, args, out)),
+            AclCommand::Get(args) => in_session(connection, |c| acl::get(c, args, out)),
+            AclCommand::Set(args) => in_session(connection, |c| acl::set(c, args, out)),
         },
         Command::Whoami => in_session(connection, |c| admin::whoami(c, out)),
         Command::Config => in_session(connection, |c| admin::config(c, out)),

@@ -1,8 +1,8 @@
-//! `get`, `stat`, `exists` and `acl get`: one node's data and metadata.
+//! `get`, `stat` and `exists`: one node's data and metadata.
 
 use clap::Args;
 use serde_json::json;
-use zk_client_blocking::{Client, Perms};
+use zk_client_blocking::Client;
 
 use crate::data::{self, Format};
 use crate::exit::{Failure, Status};
@@ -27,7 +27,7 @@ pub(crate) struct GetArgs {
 #[derive(Debug, Args)]
 pub(crate) struct PathArgs {
     /// The node.
-    path: String,
+    pub(crate) path: String,
 }
 
 /// Prints a node's data.
@@ -122,68 +122,4 @@ pub(crate) fn exists(client: &Client, args: &PathArgs, out: &mut Out) -> Result<
     } else {
         Status::NoNode
     })
-}
-
-/// Arguments of `acl`.
-#[derive(Debug, Args)]
-pub(crate) struct AclArgs {
-    /// What to do with the ACL.
-    #[command(subcommand)]
-    pub(crate) command: AclCommand,
-}
-
-/// The `acl` subcommands.
-#[derive(Debug, clap::Subcommand)]
-pub(crate) enum AclCommand {
-    /// Print a node's ACL: one `scheme:id  permissions` line per entry (permissions as
-    /// zkCli spells them: c create, d delete, r read, w write, a admin).
-    Get(PathArgs),
-}
-
-/// Prints a node's ACL.
-///
-/// # Errors
-///
-/// The client's error (`NoNode`).
-pub(crate) fn acl_get(client: &Client, args: &PathArgs, out: &mut Out) -> Result<Status, Failure> {
-    let (acl, node_stat) = client
-        .get_acl(&args.path)
-        .map_err(|e| Failure::zk(format!("acl get {}", args.path), &e))?;
-    if out.is_json() {
-        let entries: Vec<serde_json::Value> = acl
-            .iter()
-            .map(|entry| {
-                json!({
-                    "scheme": entry.id.scheme,
-                    "id": entry.id.id,
-                    "perms": perms_letters(entry.perms),
-                })
-            })
-            .collect();
-        out.document(
-            &json!({ "path": args.path, "acl": entries, "aversion": node_stat.aversion }),
-        )?;
-    } else {
-        let rows: Vec<Vec<String>> = acl
-            .iter()
-            .map(|entry| vec![entry.id.to_string(), perms_letters(entry.perms)])
-            .collect();
-        out.table(&rows)?;
-    }
-    Ok(Status::Ok)
-}
-
-/// Permissions as zkCli prints them: `cdrwa`, each letter present or left out.
-fn perms_letters(perms: Perms) -> String {
-    [
-        (Perms::CREATE, 'c'),
-        (Perms::DELETE, 'd'),
-        (Perms::READ, 'r'),
-        (Perms::WRITE, 'w'),
-        (Perms::ADMIN, 'a'),
-    ]
-    .iter()
-    .filter(|(p, _)| perms.contains(*p))
-    .map(|(_, c)| *c)
-    .collect()
 }

@@ -1,5 +1,6 @@
 //! `create`, `set` and `rm`.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -37,7 +38,11 @@ pub(crate) struct CreateArgs {
     /// The node to create (for sequential modes, the prefix of its name).
     path: String,
     /// Its data; `-` reads stdin; none is empty data.
+    #[arg(conflicts_with = "file")]
     data: Option<String>,
+    /// Read the data from this file.
+    #[arg(long, value_name = "PATH")]
+    file: Option<PathBuf>,
     /// The node's mode.
     #[arg(short = 'm', long, value_enum, default_value_t = Mode::Persistent)]
     mode: Mode,
@@ -55,7 +60,11 @@ pub(crate) struct SetArgs {
     /// The node.
     path: String,
     /// The new data; `-` reads stdin.
-    data: String,
+    #[arg(required_unless_present = "file", conflicts_with = "file")]
+    data: Option<String>,
+    /// Read the data from this file.
+    #[arg(long, value_name = "PATH")]
+    file: Option<PathBuf>,
     /// Only if the node's data version is this (exit code 7 otherwise).
     #[arg(short = 'v', long)]
     version: Option<i32>,
@@ -104,7 +113,7 @@ pub(crate) fn create(client: &Client, args: &CreateArgs, out: &mut Out) -> Resul
     if args.parents {
         options = options.with_parents();
     }
-    let data = input::data(args.data.as_deref())?;
+    let data = input::data(args.data.as_deref(), args.file.as_deref())?;
     let (created, node_stat) = client
         .create_with_stat(&args.path, data, &options)
         .map_err(|e| Failure::zk(format!("create {}", args.path), &e))?;
@@ -122,7 +131,7 @@ pub(crate) fn create(client: &Client, args: &CreateArgs, out: &mut Out) -> Resul
 ///
 /// The client's error (`NoNode`, `BadVersion`).
 pub(crate) fn set(client: &Client, args: &SetArgs, out: &mut Out) -> Result<Status, Failure> {
-    let data = input::data(Some(&args.data))?;
+    let data = input::data(args.data.as_deref(), args.file.as_deref())?;
     let node_stat = client
         .set_data(&args.path, data, args.version)
         .map_err(|e| Failure::zk(format!("set {}", args.path), &e))?;

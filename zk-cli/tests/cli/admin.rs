@@ -74,3 +74,41 @@ fn config_and_sync_succeed() {
     assert_eq!(sync, json!({ "path": "/", "synced": true }));
     assert_eq!(zk.run(&["sync", "relative"]).code, 5);
 }
+
+#[test]
+fn acl_set_replaces_the_acl_and_checks_its_version() {
+    let zk = Zk::new("acl-set");
+    zk.put("/n", b"");
+    zk.run(&["acl", "set", "/n", "world:anyone:r", "ip:127.0.0.1:cdrwa"])
+        .ok();
+    let (acl, stat) = zk.client.get_acl("/n").unwrap();
+    assert_eq!(
+        acl,
+        [
+            Acl::new(Perms::READ, Id::anyone()),
+            Acl::new(Perms::ALL, Id::new("ip", "127.0.0.1")),
+        ]
+    );
+    assert_eq!(stat.aversion, 1);
+
+    let stale = zk.run(&["acl", "set", "/n", "world:anyone:cdrwa", "--version", "0"]);
+    assert_eq!(stale.code, 7, "{stale:?}");
+    let json = zk
+        .run(&[
+            "acl",
+            "set",
+            "/n",
+            "world:anyone:cdrwa",
+            "--version",
+            "1",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(json["stat"]["aversion"], 2);
+    assert_eq!(zk.run(&["acl", "set", "/n", "world:anyone:rx"]).code, 2);
+
+    // Without ADMIN, the ACL cannot be changed: not authorized.
+    zk.run(&["acl", "set", "/n", "world:anyone:r"]).ok();
+    assert_eq!(zk.run(&["acl", "set", "/n", "world:anyone:cdrwa"]).code, 4);
+}

@@ -97,3 +97,37 @@ fn rm_deletes_a_node_or_a_subtree() {
     let both = zk.run(&["rm", "-r", "/x", "--version", "1"]);
     assert_eq!(both.code, 2, "-r and --version do not combine: {both:?}");
 }
+
+#[test]
+fn data_comes_from_a_file_with_file() {
+    let zk = Zk::new("file");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("data.bin");
+    std::fs::write(&file, b"\x01from a file\xfe").unwrap();
+    let file = file.to_str().unwrap();
+
+    zk.run(&["create", "/n", "--file", file]).ok();
+    assert_eq!(
+        zk.client.get_data("/n").unwrap().0.as_ref(),
+        b"\x01from a file\xfe"
+    );
+    zk.client.set_data("/n", b"".to_vec(), None).unwrap();
+    zk.run(&["set", "/n", "--file", file]).ok();
+    assert_eq!(
+        zk.client.get_data("/n").unwrap().0.as_ref(),
+        b"\x01from a file\xfe"
+    );
+
+    assert_eq!(zk.run(&["set", "/n"]).code, 2, "data or --file is required");
+    assert_eq!(
+        zk.run(&["set", "/n", "x", "--file", file]).code,
+        2,
+        "not both"
+    );
+    let missing = zk.run(&["set", "/n", "--file", "/nonexistent/file"]);
+    assert_eq!(missing.code, 1, "{missing:?}");
+    assert!(
+        missing.stderr.contains("reading /nonexistent/file"),
+        "{missing:?}"
+    );
+}
