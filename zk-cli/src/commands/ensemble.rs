@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use zk_client_blocking::HostPort;
 use zk_proto::ConnectString;
 
-use crate::args::ConnectionArgs;
+use crate::connect::ConnectionArgs;
 use crate::exit::{Failure, Status};
 use crate::four_letter::{ask, parse_srvr};
 use crate::output::Out;

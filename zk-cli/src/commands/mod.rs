@@ -15,8 +15,9 @@ pub(crate) mod write;
 
 use zk_client_blocking::Client;
 
-use crate::args::{Cli, Command, ConnectionArgs};
+use crate::args::{Cli, Command};
 use crate::commands::acl::AclCommand;
+use crate::connect::ConnectionArgs;
 use crate::connect::connect;
 use crate::exit::{Failure, Status};
 use crate::output::Out;

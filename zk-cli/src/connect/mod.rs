@@ -1,10 +1,13 @@
-//! Opening the session a command runs in, from the connection options.
+//! The connection: its options ([`options`]) and the session a command runs in.
+
+mod options;
+
+pub(crate) use options::ConnectionArgs;
 
 use std::time::Duration;
 
 use zk_client_blocking::{Client, Error, ErrorCode};
 
-use crate::args::ConnectionArgs;
 use crate::exit::{Failure, Status};
 
 /// How long closing waits for the server's confirmation: a one-shot command should not

@@ -1,0 +1,81 @@
+//! The connection options every command accepts, before or after its name.
+
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::duration::parse_duration;
+
+/// The connection options, accepted before or after the command.
+#[derive(Debug, Args)]
+pub(crate) struct ConnectionArgs {
+    /// The connect string: host:port pairs separated by commas, then an optional chroot
+    /// (`zk1:2181,zk2:2181/app`).
+    #[arg(
+        long,
+        short = 's',
+        env = "ZK_CONNECT",
+        default_value = "127.0.0.1:2181",
+        value_name = "CONNECT_STRING",
+        global = true
+    )]
+    pub(crate) server: String,
+    /// The session timeout to ask for (servers clamp it to their own bounds).
+    #[arg(long, value_parser = parse_duration, default_value = "10s", value_name = "DURATION", global = true)]
+    pub(crate) session_timeout: Duration,
+    /// How long to try the servers before giving up (exit code 3).
+    #[arg(long, value_parser = parse_duration, default_value = "5s", value_name = "DURATION", global = true)]
+    pub(crate) connect_timeout: Duration,
+    /// A credential sent after connecting, e.g. `digest:user:password` (repeatable).
+    /// ZK_AUTH gives one without showing it in the process list.
+    #[arg(
+        long = "auth",
+        env = "ZK_AUTH",
+        hide_env_values = true,
+        value_parser = parse_auth,
+        value_name = "SCHEME:CREDENTIAL",
+        global = true
+    )]
+    pub(crate) auth: Vec<Auth>,
+    /// Accept a read-only server when no read/write one is reachable.
+    #[arg(long, global = true)]
+    pub(crate) read_only: bool,
+}
+
+/// A credential from `--auth`: the scheme, and everything after its colon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Auth {
+    /// The scheme (`digest`).
+    pub(crate) scheme: String,
+    /// The credential (`user:password` for digest).
+    pub(crate) credential: String,
+}
+
+/// Splits `scheme:credential` at its first colon.
+fn parse_auth(text: &str) -> Result<Auth, String> {
+    match text.split_once(':') {
+        Some((scheme, credential)) if !scheme.is_empty() => Ok(Auth {
+            scheme: scheme.to_owned(),
+            credential: credential.to_owned(),
+        }),
+        _ => Err("expected SCHEME:CREDENTIAL, e.g. digest:user:password".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_splits_at_the_first_colon() {
+        assert_eq!(
+            parse_auth("digest:user:pw"),
+            Ok(Auth {
+                scheme: "digest".into(),
+                credential: "user:pw".into()
+            })
+        );
+        assert!(parse_auth("digest").is_err());
+        assert!(parse_auth(":x").is_err());
+    }
+}
