@@ -31,15 +31,25 @@ pub(crate) fn connect(args: &ConnectionArgs) -> Result<Client, Failure> {
     for auth in &args.auth {
         builder = builder.auth(&auth.scheme, auth.credential.clone().into_bytes());
     }
+    if let Some(sasl) = &args.sasl_digest_md5 {
+        builder = builder.sasl_digest_md5(&sasl.user, &sasl.password);
+    }
     builder.connect().map_err(|error| match error {
         Error::Server(ErrorCode::AuthFailed) => {
-            let schemes: Vec<&str> = args.auth.iter().map(|a| a.scheme.as_str()).collect();
+            let mut offered: Vec<String> = args
+                .auth
+                .iter()
+                .map(|a| format!("scheme {}", a.scheme))
+                .collect();
+            if let Some(sasl) = &args.sasl_digest_md5 {
+                offered.push(format!("SASL DIGEST-MD5 as {}", sasl.user));
+            }
             Failure::new(
                 Status::Auth,
                 format!(
-                    "{}: the server refused the credential (scheme {})",
+                    "{}: the server refused the credential ({})",
                     args.server,
-                    schemes.join(", ")
+                    offered.join(", ")
                 ),
             )
         }

@@ -37,6 +37,17 @@ pub(crate) struct ConnectionArgs {
         global = true
     )]
     pub(crate) auth: Vec<Auth>,
+    /// SASL DIGEST-MD5 as this user (servers with SASLAuthenticationProvider).
+    /// ZK_SASL_DIGEST_MD5 gives it without showing it in the process list.
+    #[arg(
+        long,
+        env = "ZK_SASL_DIGEST_MD5",
+        hide_env_values = true,
+        value_parser = parse_user_password,
+        value_name = "USER:PASSWORD",
+        global = true
+    )]
+    pub(crate) sasl_digest_md5: Option<UserPassword>,
     /// Accept a read-only server when no read/write one is reachable.
     #[arg(long, global = true)]
     pub(crate) read_only: bool,
@@ -62,6 +73,26 @@ fn parse_auth(text: &str) -> Result<Auth, String> {
     }
 }
 
+/// A user and a password, from `USER:PASSWORD`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UserPassword {
+    /// The user.
+    pub(crate) user: String,
+    /// The password: everything after the first colon.
+    pub(crate) password: String,
+}
+
+/// Splits `user:password` at its first colon.
+fn parse_user_password(text: &str) -> Result<UserPassword, String> {
+    match text.split_once(':') {
+        Some((user, password)) if !user.is_empty() => Ok(UserPassword {
+            user: user.to_owned(),
+            password: password.to_owned(),
+        }),
+        _ => Err("expected USER:PASSWORD".to_owned()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +108,15 @@ mod tests {
         );
         assert!(parse_auth("digest").is_err());
         assert!(parse_auth(":x").is_err());
+    }
+
+    #[test]
+    fn sasl_users_split_at_the_first_colon() {
+        let parsed = parse_user_password("bob:pa:ss").unwrap();
+        assert_eq!(
+            (parsed.user.as_str(), parsed.password.as_str()),
+            ("bob", "pa:ss")
+        );
+        assert!(parse_user_password("bob").is_err());
     }
 }

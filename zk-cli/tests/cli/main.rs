@@ -5,6 +5,7 @@ mod admin;
 mod ensemble;
 mod errors;
 mod read;
+mod sasl;
 mod subtree;
 mod support;
 mod watch;
