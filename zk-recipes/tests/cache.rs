@@ -278,7 +278,7 @@ async fn curator_cache_follows_a_large_tree_on_one_watch() {
     assert_eq!(cache.size(), 1011);
     assert_eq!(cache.get("/big/g7/i042").unwrap().data.as_ref(), b"7-42");
     assert_eq!(cache.children("/big/g3").unwrap().len(), 100);
-    assert_eq!(server_data_watches(zk_testing::shared(), &client), 1);
+    assert_eq!(server_data_watches(&connect, &client), 1);
     client.delete("/big/g9/i099", None).await.unwrap();
     assert!(matches!(next(&mut events).await, CacheEvent::Deleted(_)));
     assert_eq!(cache.size(), 1010);

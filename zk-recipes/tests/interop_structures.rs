@@ -290,7 +290,8 @@ async fn barriers_across_languages() {
     let watched = format!("{}/rust-gate", chroot_of(&connect));
     within(WAIT, "kazoo's watch", async {
         loop {
-            let report = zk_testing::shared().four_letter(0, "wchp").unwrap();
+            let report =
+                zk_testing::four_letter(support::watches::first_host(&connect), "wchp").unwrap();
             if report.lines().any(|line| line == watched) {
                 return;
             }

@@ -106,7 +106,7 @@ async fn data_watch_timeouts_and_drops_leave_no_watches() {
                 .is_none()
         );
     }
-    assert_eq!(server_data_watches(zk_testing::shared(), &client), 1);
+    assert_eq!(server_data_watches(&connect, &client), 1);
     // Still armed after all those timeouts.
     client.set_data("/node", "v2", None).await.unwrap();
     assert_eq!(
@@ -122,7 +122,7 @@ async fn data_watch_timeouts_and_drops_leave_no_watches() {
         let _ = client.runtime().timeout(Duration::ZERO, watch.next()).await;
     }
     until_unwatched(&client, "/node").await;
-    assert_eq!(server_data_watches(zk_testing::shared(), &client), 0);
+    assert_eq!(server_data_watches(&connect, &client), 0);
     client.close().await;
 }
 
@@ -324,7 +324,7 @@ async fn watchers_survive_connection_loss_and_session_expiry() {
     assert!(strict.next().await.is_none());
 
     // And they go on watching on the new session.
-    assert_eq!(server_data_watches(&server.cluster, &watched), 1);
+    assert_eq!(server_data_watches(&server.direct, &watched), 1);
     writer.set_data("/d", "v4", None).await.unwrap();
     assert_eq!(next_data(&mut data).await.data.as_deref(), Some(&b"v4"[..]));
     writer.delete("/c/x", None).await.unwrap();

@@ -152,7 +152,8 @@ pub use netns::{Endpoint, Network};
 pub use node::Node;
 pub use proxy::FaultProxy;
 pub use shared::{
-    CONNECT_ENV, SHARED_SUPER_USER, shared, shared_connect_string, try_shared, unique_chroot,
+    CONNECT_ENV, SERVER_ENV, SHARED_SUPER_USER, shared, shared_connect_string, try_shared,
+    unique_chroot, uses_embedded_server,
 };
 pub use tls::{
     CLIENT_COMMON_NAME, ClientAuth, DEFAULT_SERVER_NAMES, TlsFiles, TlsIdentity, TlsMaterial,

@@ -59,8 +59,9 @@ pub fn try_shared() -> Result<&'static Cluster> {
 }
 
 /// The connect string tests should use: `$ZK_TESTING_CONNECT` when set (an existing server
-/// or ensemble, so a suite can run against another version or a real deployment), else the
-/// [`shared`] server's.
+/// or ensemble, so a suite can run against another version or a real deployment); else the
+/// [`shared_embedded`](crate::shared_embedded) server's when `$ZK_TESTING_SERVER` is
+/// `embedded` (a suite runs without Java); else the [`shared`] server's.
 ///
 /// Helpers that act on server processes ([`Node::kill`](crate::Node::kill),
 /// [`Cluster::expire_session`], the fault proxies) need a [`Cluster`] this crate started;
@@ -69,12 +70,21 @@ pub fn try_shared() -> Result<&'static Cluster> {
 ///
 /// # Panics
 ///
-/// When the variable is unset and the shared server cannot start.
+/// When neither variable is set and the shared server cannot start.
 pub fn shared_connect_string() -> String {
     match env::var(CONNECT_ENV) {
         Ok(connect) if !connect.trim().is_empty() => connect,
+        _ if uses_embedded_server() => crate::shared_embedded().connect_string(),
         _ => shared().connect_string(),
     }
+}
+
+/// The variable that makes [`shared_connect_string`] the embedded server's: `embedded`.
+pub const SERVER_ENV: &str = "ZK_TESTING_SERVER";
+
+/// Whether `$ZK_TESTING_SERVER` asks for the embedded server.
+pub fn uses_embedded_server() -> bool {
+    env::var(SERVER_ENV).is_ok_and(|server| server.trim() == "embedded")
 }
 
 /// A fresh chroot path, unique across tests, processes and runs:

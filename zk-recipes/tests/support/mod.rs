@@ -13,16 +13,16 @@ use std::time::Duration;
 use zk_client::Client;
 use zk_testing::Cluster;
 
-/// A fresh chroot on the shared server: its connect string (for more clients, and for kazoo).
+/// A fresh chroot on the shared server (`zk_testing::shared_connect_string`, so
+/// `ZK_TESTING_SERVER=embedded` runs these tests on the embedded server): its connect string
+/// (for more clients, and for kazoo).
 pub async fn chroot(name: &str) -> String {
-    let server = zk_testing::shared();
+    let server = zk_testing::shared_connect_string();
     let chroot = zk_testing::unique_chroot(name);
-    let root = zk_client_tokio::connect(&server.connect_string())
-        .await
-        .expect("connect");
+    let root = zk_client_tokio::connect(&server).await.expect("connect");
     root.ensure_path(&chroot).await.expect("create the chroot");
     root.close().await;
-    server.connect_string_with_chroot(&chroot)
+    format!("{server}{chroot}")
 }
 
 /// A client on `connect` with a 10 s session.

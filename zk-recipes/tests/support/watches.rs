@@ -4,16 +4,15 @@
 use std::time::Duration;
 
 use zk_client::{Client, Error, ErrorCode, WatcherType};
-use zk_testing::Cluster;
 
 use super::WAIT;
 
 /// How many paths the server holds a data (or exists) watch on for `client`'s session: the
-/// `wchc` four-letter word of the server behind `cluster`, which lists data watches only
-/// (child watches are checked with `Client::check_watches`).
-pub fn server_data_watches(cluster: &Cluster, client: &Client) -> usize {
+/// `wchc` four-letter word of the server `connect` names (its first host), which lists data
+/// watches only (child watches are checked with `Client::check_watches`).
+pub fn server_data_watches(connect: &str, client: &Client) -> usize {
     let session = format!("0x{:x}", client.session_id().expect("a session").get());
-    let report = cluster.four_letter(0, "wchc").expect("wchc");
+    let report = zk_testing::four_letter(first_host(connect), "wchc").expect("wchc");
     let mut count = 0;
     let mut ours = false;
     for line in report.lines() {
@@ -29,6 +28,12 @@ pub fn server_data_watches(cluster: &Cluster, client: &Client) -> usize {
         }
     }
     count
+}
+
+/// The first `host:port` of a connect string (chroot and other hosts dropped).
+pub fn first_host(connect: &str) -> &str {
+    let hosts = connect.split('/').next().unwrap_or(connect);
+    hosts.split(',').next().unwrap_or(hosts)
 }
 
 /// Waits until the server holds no watch of any kind on `path` for `client`'s connection.
