@@ -1,6 +1,8 @@
 //! The connection: its options ([`options`]) and the session a command runs in.
 
 mod options;
+#[cfg(feature = "tls")]
+mod tls;
 
 pub(crate) use options::ConnectionArgs;
 
@@ -33,6 +35,10 @@ pub(crate) fn connect(args: &ConnectionArgs) -> Result<Client, Failure> {
     }
     if let Some(sasl) = &args.sasl_digest_md5 {
         builder = builder.sasl_digest_md5(&sasl.user, &sasl.password);
+    }
+    #[cfg(feature = "tls")]
+    if let Some(config) = tls::config(args)? {
+        builder = builder.tls(config);
     }
     builder.connect().map_err(|error| match error {
         Error::Server(ErrorCode::AuthFailed) => {

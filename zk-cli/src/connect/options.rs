@@ -1,5 +1,7 @@
 //! The connection options every command accepts, before or after its name.
 
+#[cfg(feature = "tls")]
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
@@ -48,6 +50,19 @@ pub(crate) struct ConnectionArgs {
         global = true
     )]
     pub(crate) sasl_digest_md5: Option<UserPassword>,
+    /// TLS (to the servers' secure client ports): the CA certificates, PEM, that the
+    /// servers' certificates must be signed by.
+    #[cfg(feature = "tls")]
+    #[arg(long, value_name = "PEM_FILE", global = true)]
+    pub(crate) tls_ca: Option<PathBuf>,
+    /// TLS: this client's certificate chain, PEM (with --tls-key and --tls-ca).
+    #[cfg(feature = "tls")]
+    #[arg(long, value_name = "PEM_FILE", requires_all = ["tls_key", "tls_ca"], global = true)]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// TLS: the private key of --tls-cert, PEM.
+    #[cfg(feature = "tls")]
+    #[arg(long, value_name = "PEM_FILE", requires = "tls_cert", global = true)]
+    pub(crate) tls_key: Option<PathBuf>,
     /// Accept a read-only server when no read/write one is reachable.
     #[arg(long, global = true)]
     pub(crate) read_only: bool,

@@ -8,5 +8,7 @@ mod read;
 mod sasl;
 mod subtree;
 mod support;
+#[cfg(feature = "tls")]
+mod tls;
 mod watch;
 mod write;
