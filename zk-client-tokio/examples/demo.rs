@@ -22,7 +22,7 @@ enum Server {
     /// The embedded zk-server: it drops every connection on request.
     Embedded(EmbeddedServer),
     /// A real ZooKeeper behind a fault proxy that cuts and restores the network.
-    ZooKeeper(Cluster),
+    ZooKeeper(Box<Cluster>),
 }
 
 impl Server {
@@ -32,7 +32,7 @@ impl Server {
         }
         if std::env::var("ZK_DEMO_SERVER").is_ok_and(|server| server == "zookeeper") {
             println!("starting a throwaway ZooKeeper...");
-            return Ok(Server::ZooKeeper(Cluster::builder().start()?));
+            return Ok(Server::ZooKeeper(Box::new(Cluster::builder().start()?)));
         }
         println!("starting the embedded zk-server (set ZK_DEMO_SERVER=zookeeper for Java's)...");
         Ok(Server::Embedded(EmbeddedServer::start()?))
