@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{acl, admin, ensemble, list, read, search, tree, usage, watch, write};
+use crate::commands::{acl, admin, ensemble, list, read, search, tree, txn, usage, watch, write};
 use crate::connect::ConnectionArgs;
 use crate::exit::EXIT_CODES_HELP;
 
@@ -64,6 +64,9 @@ pub(crate) enum Command {
     Set(write::SetArgs),
     /// Delete a node (-r: with everything below it).
     Rm(write::RmArgs),
+    /// Apply create, set, delete and check operations atomically, read as JSON from a file
+    /// or stdin (all apply or none does).
+    Txn(txn::TxnArgs),
     /// Wait for a change of a node (one-shot), or stream changes (--persistent, --recursive).
     Watch(watch::WatchArgs),
     /// Send a four-letter word (ruok, srvr, mntr, conf, ...) to the first server that answers.

@@ -35,8 +35,8 @@
 //! # Layout
 //!
 //! [`args`] (the command line), [`connect`] (the session), [`commands`] (one module per
-//! family: `list`, `tree`, `read`, `write`, `watch`, `search`, `usage`, `acl`, `admin`,
-//! `ensemble`), [`output`] (text, JSON and tables on stdout), [`data`] and [`stat`] (how data
+//! family: `list`, `tree`, `read`, `write`, `txn`, `watch`, `search`, `usage`, `acl`,
+//! `admin`, `ensemble`), [`output`] (text, JSON and tables on stdout), [`data`] and [`stat`] (how data
 //! and Stats are shown), [`walk`] (subtrees, a level at a time), [`input`] (data from an
 //! argument, a file or stdin), [`exit`] (exit codes and the one-line error).
 

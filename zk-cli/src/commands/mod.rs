@@ -9,6 +9,7 @@ pub(crate) mod list;
 pub(crate) mod read;
 pub(crate) mod search;
 pub(crate) mod tree;
+pub(crate) mod txn;
 pub(crate) mod usage;
 pub(crate) mod watch;
 pub(crate) mod write;
@@ -53,6 +54,7 @@ pub(crate) fn run(cli: Cli, out: &mut Out) -> Result<Status, Failure> {
         Command::Create(args) => in_session(connection, |c| write::create(c, args, out)),
         Command::Set(args) => in_session(connection, |c| write::set(c, args, out)),
         Command::Rm(args) => in_session(connection, |c| write::rm(c, args, out)),
+        Command::Txn(args) => in_session(connection, |c| txn::run(c, args, out)),
         Command::Watch(args) => in_session(connection, |c| watch::run(c, args, out)),
     }?;
     out.flush()?;

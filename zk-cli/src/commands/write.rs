@@ -83,8 +83,12 @@ pub(crate) struct RmArgs {
     version: Option<i32>,
 }
 
-/// The client's mode for `--mode` and `--ttl`.
-fn create_mode(mode: Mode, ttl: Option<Duration>) -> Result<CreateMode, Failure> {
+/// The client's mode for `--mode` and `--ttl` (and for `txn`'s "mode" and "ttl").
+///
+/// # Errors
+///
+/// A usage error for a TTL mode without a TTL, or a TTL without a TTL mode.
+pub(crate) fn create_mode(mode: Mode, ttl: Option<Duration>) -> Result<CreateMode, Failure> {
     let usage = |message: &str| Failure::new(Status::Usage, message.to_owned());
     let mode = match (mode, ttl) {
         (Mode::Ttl, Some(ttl)) => CreateMode::PersistentWithTtl { ttl },

@@ -10,5 +10,6 @@ mod subtree;
 mod support;
 #[cfg(feature = "tls")]
 mod tls;
+mod txn;
 mod watch;
 mod write;
