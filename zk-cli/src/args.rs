@@ -3,7 +3,9 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{acl, admin, ensemble, list, read, search, tree, txn, usage, watch, write};
+use crate::commands::{
+    acl, admin, bulk, diff, ensemble, list, read, search, tree, txn, usage, watch, write,
+};
 use crate::connect::ConnectionArgs;
 use crate::exit::EXIT_CODES_HELP;
 
@@ -67,6 +69,13 @@ pub(crate) enum Command {
     /// Apply create, set, delete and check operations atomically, read as JSON from a file
     /// or stdin (all apply or none does).
     Txn(txn::TxnArgs),
+    /// Write a subtree (data and ACLs; ephemeral nodes left out) as JSON, to stdout or a file.
+    Dump(bulk::DumpArgs),
+    /// Create the nodes of a dump under a path, with their data and ACLs.
+    Load(bulk::LoadArgs),
+    /// Compare two subtrees, here or on another ensemble (exit code 1 when they differ, as
+    /// diff's).
+    Diff(diff::DiffArgs),
     /// Wait for a change of a node (one-shot), or stream changes (--persistent, --recursive).
     Watch(watch::WatchArgs),
     /// Send a four-letter word (ruok, srvr, mntr, conf, ...) to the first server that answers.

@@ -72,6 +72,37 @@ pub(crate) fn to_json(data: &[u8], format: Format) -> (Value, Value) {
     (json!(text), json!(encoding))
 }
 
+/// The bytes of a JSON `data` field in `encoding` (`utf8`, `base64` or `hex`), the reverse of
+/// [`to_json`].
+///
+/// # Errors
+///
+/// An unknown encoding, or text that is not in it.
+pub(crate) fn from_json(text: &str, encoding: &str) -> Result<Vec<u8>, String> {
+    match encoding {
+        "utf8" => Ok(text.as_bytes().to_vec()),
+        "base64" => STANDARD
+            .decode(text)
+            .map_err(|e| format!("bad base64: {e}")),
+        "hex" => {
+            let digits = text.as_bytes();
+            if digits.len() % 2 != 0 {
+                return Err("bad hex: an odd number of digits".to_owned());
+            }
+            digits
+                .chunks(2)
+                .map(|pair| {
+                    std::str::from_utf8(pair)
+                        .ok()
+                        .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                        .ok_or_else(|| "bad hex: not a hex digit".to_owned())
+                })
+                .collect()
+        }
+        other => Err(format!("unknown encoding {other:?} (utf8, base64, hex)")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +126,20 @@ mod tests {
             to_json(b"\xff\x00", Format::Hex),
             (json!("ff00"), json!("hex"))
         );
+    }
+
+    #[test]
+    fn json_data_decodes_back() {
+        for data in [&b""[..], b"text", b"\x00\xff\x80"] {
+            for format in [Format::Text, Format::Hex, Format::Base64] {
+                let (text, encoding) = to_json(data, format);
+                let back = from_json(text.as_str().unwrap(), encoding.as_str().unwrap());
+                assert_eq!(back.as_deref(), Ok(data), "{format:?}");
+            }
+        }
+        assert!(from_json("abc", "hex").is_err());
+        assert!(from_json("zz", "hex").is_err());
+        assert!(from_json("!", "base64").is_err());
+        assert!(from_json("x", "rot13").is_err());
     }
 }

@@ -36,7 +36,8 @@
 //!
 //! [`args`] (the command line), [`connect`] (the session), [`commands`] (one module per
 //! family: `list`, `tree`, `read`, `write`, `txn`, `watch`, `search`, `usage`, `acl`,
-//! `admin`, `ensemble`), [`output`] (text, JSON and tables on stdout), [`data`] and [`stat`] (how data
+//! `bulk`, `diff`, `admin`, `ensemble`), [`snapshot`] (a subtree with data and ACLs, and the
+//! dump format), [`output`] (text, JSON and tables on stdout), [`data`] and [`stat`] (how data
 //! and Stats are shown), [`walk`] (subtrees, a level at a time), [`input`] (data from an
 //! argument, a file or stdin), [`exit`] (exit codes and the one-line error).
 
@@ -49,6 +50,7 @@ mod exit;
 mod four_letter;
 mod input;
 mod output;
+mod snapshot;
 mod stat;
 mod walk;
 

@@ -90,8 +90,25 @@ pub(crate) fn set(client: &Client, args: &SetAclArgs, out: &mut Out) -> Result<S
     Ok(Status::Ok)
 }
 
-fn entry_json(entry: &Acl) -> Value {
+/// An ACL entry as JSON: `{"scheme", "id", "perms"}`, the permissions as letters.
+pub(crate) fn entry_json(entry: &Acl) -> Value {
     json!({ "scheme": entry.id.scheme, "id": entry.id.id, "perms": letters(entry.perms) })
+}
+
+/// An ACL entry from its JSON ([`entry_json`]).
+///
+/// # Errors
+///
+/// What is missing or wrong, for the caller to place.
+pub(crate) fn entry_from_json(value: &Value) -> Result<Acl, String> {
+    let field = |name: &str| {
+        value
+            .get(name)
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("an ACL entry without a string \"{name}\""))
+    };
+    let perms = parse_perms(field("perms")?)?;
+    Ok(Acl::new(perms, Id::new(field("scheme")?, field("id")?)))
 }
 
 /// Permissions as letters of `cdrwa`, each present or left out.
@@ -101,6 +118,19 @@ fn letters(perms: Perms) -> String {
         .filter(|(p, _)| perms.contains(*p))
         .map(|(_, c)| *c)
         .collect()
+}
+
+/// Letters of `cdrwa` as permissions.
+fn parse_perms(text: &str) -> Result<Perms, String> {
+    let mut perms = Perms::NONE;
+    for c in text.chars() {
+        let (perm, _) = LETTERS
+            .iter()
+            .find(|(_, letter)| *letter == c)
+            .ok_or_else(|| format!("{text:?}: permissions are letters of cdrwa"))?;
+        perms |= *perm;
+    }
+    Ok(perms)
 }
 
 /// `scheme:id:perms`: the scheme up to the first colon, the permissions after the last (ids
@@ -113,14 +143,7 @@ fn parse_entry(text: &str) -> Result<Acl, String> {
     if scheme.is_empty() {
         return Err(bad("an empty scheme"));
     }
-    let mut perms = Perms::NONE;
-    for c in perm_text.chars() {
-        let (perm, _) = LETTERS
-            .iter()
-            .find(|(_, letter)| *letter == c)
-            .ok_or_else(|| bad("permissions are letters of cdrwa"))?;
-        perms |= *perm;
-    }
+    let perms = parse_perms(perm_text).map_err(|_| bad("permissions are letters of cdrwa"))?;
     Ok(Acl::new(perms, Id::new(scheme, id)))
 }
 
@@ -143,5 +166,15 @@ mod tests {
         for bad in ["world", "world:anyone", ":x:r", "world:anyone:rx"] {
             assert!(parse_entry(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn entries_round_trip_through_json() {
+        let entry = Acl::new(Perms::READ | Perms::ADMIN, Id::new("digest", "bob:h="));
+        assert_eq!(entry_from_json(&entry_json(&entry)), Ok(entry));
+        assert!(entry_from_json(&json!({ "scheme": "world", "id": "anyone" })).is_err());
+        assert!(
+            entry_from_json(&json!({ "scheme": "world", "id": "anyone", "perms": "z" })).is_err()
+        );
     }
 }

@@ -4,6 +4,8 @@
 
 pub(crate) mod acl;
 pub(crate) mod admin;
+pub(crate) mod bulk;
+pub(crate) mod diff;
 pub(crate) mod ensemble;
 pub(crate) mod list;
 pub(crate) mod read;
@@ -55,6 +57,9 @@ pub(crate) fn run(cli: Cli, out: &mut Out) -> Result<Status, Failure> {
         Command::Set(args) => in_session(connection, |c| write::set(c, args, out)),
         Command::Rm(args) => in_session(connection, |c| write::rm(c, args, out)),
         Command::Txn(args) => in_session(connection, |c| txn::run(c, args, out)),
+        Command::Dump(args) => in_session(connection, |c| bulk::dump(c, connection, args, out)),
+        Command::Load(args) => in_session(connection, |c| bulk::load(c, args, out)),
+        Command::Diff(args) => in_session(connection, |c| diff::run(c, connection, args, out)),
         Command::Watch(args) => in_session(connection, |c| watch::run(c, args, out)),
     }?;
     out.flush()?;

@@ -9,7 +9,7 @@ use clap::Args;
 use crate::duration::parse_duration;
 
 /// The connection options, accepted before or after the command.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct ConnectionArgs {
     /// The connect string: host:port pairs separated by commas, then an optional chroot
     /// (`zk1:2181,zk2:2181/app`).

@@ -2,6 +2,7 @@
 //! or `ZK_TESTING_CONNECT`): its output, its `--json` documents and its exit codes.
 
 mod admin;
+mod bulk;
 mod ensemble;
 mod errors;
 mod read;
