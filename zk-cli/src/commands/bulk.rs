@@ -1,5 +1,5 @@
 //! `dump` and `load`: a subtree to a JSON file (data, ACLs; ephemerals left out) and back,
-//! under any path of any ensemble. The file's format is in [`snapshot`](crate::snapshot).
+//! under any path of any ensemble. The file's format is in [`snapshot`].
 
 use std::collections::BTreeMap;
 use std::fs;
