@@ -41,7 +41,7 @@ pub(crate) enum Status {
 pub(crate) const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  success
-  1  other error
+  1  other error; also nothing found (grep), a difference (diff)
   2  usage error (bad arguments)
   3  server unreachable, connection or session lost, timed out
   4  authentication failed or not authorized (ACL)
