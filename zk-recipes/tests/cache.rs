@@ -313,7 +313,7 @@ async fn caches_catch_up_after_connection_loss_and_session_expiry() {
     let mut states = watched.state_changes();
 
     // Connection loss.
-    server.cluster.cut_all();
+    server.cut_all();
     wait_for_state(&mut states, SessionState::Suspended).await;
     writer.set_data("/t/a", "2", None).await.unwrap();
     writer.create("/t/c", "").await.unwrap();

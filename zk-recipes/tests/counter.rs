@@ -163,8 +163,8 @@ async fn increments_survive_a_connection_loss() {
     })
     .await;
     drop(watch);
-    server.cluster.cut_all();
-    server.cluster.restore_all();
+    server.cut_all();
+    server.restore_all();
     for task in tasks {
         within(WAIT, "an incrementer", task).await.unwrap();
     }

@@ -118,8 +118,8 @@ async fn leadership_survives_a_cut_but_not_an_expiry() {
     });
     wait_children(&b, "/el", "b's node", |n| n.len() == 2).await;
 
-    server.cluster.cut_all();
-    server.cluster.restore_all();
+    server.cut_all();
+    server.restore_all();
     wait_connected(&a).await;
     assert_eq!(election_b.leader().await.unwrap().as_deref(), Some("a"));
     assert!(

@@ -116,8 +116,8 @@ async fn latch_under_faults() {
         async move { latch_a.await_leadership(None).await }
     });
     tokio::time::sleep(Duration::from_micros(800)).await; // fault timing
-    server.cluster.cut_all();
-    server.cluster.restore_all();
+    server.cut_all();
+    server.restore_all();
     wait_connected(&a).await;
     wait_children(&b, "/l", "a's node", |c| c.len() == 2).await;
     leader_b.release().await.unwrap();

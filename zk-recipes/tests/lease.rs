@@ -135,8 +135,8 @@ async fn connection_loss_during_an_attempt() {
             NonBlockingLease::new(&client, &path, Duration::from_secs(60)).with_identifier("me");
         let task = tokio::spawn(async move { lease.obtain().await });
         tokio::time::sleep(Duration::from_micros(delay_us)).await; // fault timing
-        server.cluster.cut_all();
-        server.cluster.restore_all();
+        server.cut_all();
+        server.restore_all();
         wait_connected(&client).await;
         assert!(soon("the attempt", task).await.unwrap().unwrap());
         let record = NonBlockingLease::new(&observer, &path, Duration::ZERO)

@@ -112,8 +112,8 @@ async fn curator_mutex_under_faults() {
         let mutex = InterProcessMutex::new(&contender, "/f");
         let task = tokio::spawn(async move { mutex.acquire(None).await });
         tokio::time::sleep(Duration::from_micros(delay_us)).await; // fault timing
-        server.cluster.cut_all();
-        server.cluster.restore_all();
+        server.cut_all();
+        server.restore_all();
         wait_connected(&contender).await;
         wait_children(&holder, "/f", "the contender's node", |c| c.len() >= 2).await;
         held.release().await.unwrap();

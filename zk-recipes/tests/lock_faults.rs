@@ -26,8 +26,8 @@ async fn connection_loss_during_acquire_leaves_one_node() {
         let task = tokio::spawn(async move { lock.acquire(None).await });
         // Fault timing, not synchronisation: cut at a different point each round.
         tokio::time::sleep(Duration::from_micros(delay_us)).await;
-        server.cluster.cut_all();
-        server.cluster.restore_all();
+        server.cut_all();
+        server.restore_all();
         wait_connected(&contender).await;
         wait_children(&holder, "/cut", "the contender's node", |c| c.len() >= 2).await;
         held.release().await.unwrap();
@@ -125,11 +125,11 @@ async fn a_partition_longer_than_the_session_is_a_loss() {
     let client = client_with(&server.proxied, Duration::from_secs(2)).await;
     let held = Lock::new(&client, "/p").acquire(None).await.unwrap();
     assert!(!held.is_lost());
-    server.cluster.blackhole_all();
+    server.blackhole_all();
     soon("the loss during the partition", held.lost()).await;
     assert!(held.is_lost());
     assert!(!client.state().is_connected(), "still partitioned");
-    server.cluster.restore_all();
+    server.restore_all();
     wait_connected(&client).await;
     assert!(matches!(
         held.release().await,

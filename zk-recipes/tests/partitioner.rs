@@ -164,8 +164,8 @@ async fn connection_loss_releases_and_session_loss_fails() {
 
     // A suspended connection asks for a release; after it, the same share again.
     let id = pa.state_id();
-    server.cluster.cut_all();
-    server.cluster.restore_all();
+    server.cut_all();
+    server.restore_all();
     soon("a reacts to the cut", pa.changed(id)).await;
     assert_eq!(pa.state(), PartitionState::Release);
     wait_connected(&a).await;

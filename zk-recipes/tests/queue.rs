@@ -283,8 +283,8 @@ async fn locking_queue_consumers_survive_a_connection_loss() {
     })
     .await;
     entries.stop();
-    server.cluster.cut_all();
-    server.cluster.restore_all();
+    server.cut_all();
+    server.restore_all();
     for task in tasks {
         within(Duration::from_secs(40), "a consumer", task)
             .await

@@ -23,8 +23,8 @@ async fn connection_loss_during_acquire_leaves_one_lease() {
         let task = tokio::spawn(async move { sem.acquire(None).await });
         // Fault timing, not synchronisation.
         tokio::time::sleep(Duration::from_micros(delay_us)).await;
-        server.cluster.cut_all();
-        server.cluster.restore_all();
+        server.cut_all();
+        server.restore_all();
         wait_connected(&contender).await;
         wait_children(&holder, "/p-__lock__", "the contender's lock node", |c| {
             !c.is_empty()

@@ -286,7 +286,7 @@ async fn watchers_survive_connection_loss_and_session_expiry() {
     let mut states = watched.state_changes();
 
     // A connection loss: changes during the gap arrive as ordinary events afterwards.
-    server.cluster.cut_all();
+    server.cut_all();
     wait_for_state(&mut states, SessionState::Suspended).await;
     writer.set_data("/d", "v2", None).await.unwrap();
     writer.create("/c/y", "").await.unwrap();

@@ -82,7 +82,7 @@ impl Shared {
 /// could not be framed any more) or was accepted during one: clients must reconnect. A
 /// connection that stayed silent through the blackhole goes on as before.
 ///
-/// The proxy stops, closing every connection, when it is dropped with its cluster.
+/// The proxy stops, closing every connection, when it is dropped (with its cluster).
 #[derive(Debug)]
 pub struct FaultProxy {
     shared: Arc<Shared>,
@@ -91,8 +91,14 @@ pub struct FaultProxy {
 }
 
 impl FaultProxy {
-    /// A proxy on a free port of 127.0.0.1, forwarding to `upstream`.
-    pub(crate) fn start(upstream: SocketAddr) -> io::Result<FaultProxy> {
+    /// A proxy on a free port of 127.0.0.1, forwarding to `upstream`: any server, the
+    /// [`EmbeddedServer`](crate::EmbeddedServer) included. A [`Cluster`](crate::Cluster) puts
+    /// one in front of each of its nodes itself.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error when no port can be bound or the acceptor thread cannot start.
+    pub fn start(upstream: SocketAddr) -> io::Result<FaultProxy> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         let listen = listener.local_addr()?;
         let shared = Arc::new(Shared {
