@@ -22,9 +22,10 @@ pub(crate) struct Cli {
     /// Print one JSON document (JSON lines for `watch`) instead of text.
     #[arg(long, global = true)]
     pub(crate) json: bool,
-    /// What to do.
+    /// What to do; without a command, an interactive shell (commands read line by line, from
+    /// a terminal with history and tab completion, or from stdin).
     #[command(subcommand)]
-    pub(crate) command: Command,
+    pub(crate) command: Option<Command>,
 }
 
 /// The commands.

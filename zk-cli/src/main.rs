@@ -50,6 +50,8 @@ mod exit;
 mod four_letter;
 mod input;
 mod output;
+mod paths;
+mod shell;
 mod snapshot;
 mod stat;
 mod walk;

@@ -20,6 +20,11 @@ impl Out {
         }
     }
 
+    /// Switches JSON on or off (each line of the shell asks for itself).
+    pub(crate) fn set_json(&mut self, json: bool) {
+        self.json = json;
+    }
+
     /// Whether JSON was asked for.
     pub(crate) fn is_json(&self) -> bool {
         self.json

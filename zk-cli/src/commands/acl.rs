@@ -8,6 +8,7 @@ use zk_client_blocking::{Acl, Client, Id, Perms};
 use crate::commands::read::PathArgs;
 use crate::exit::{Failure, Status};
 use crate::output::Out;
+use crate::paths::znode;
 use crate::stat;
 
 /// The permissions and their letters, in zkCli's order.
@@ -41,6 +42,7 @@ pub(crate) enum AclCommand {
 #[derive(Debug, Args)]
 pub(crate) struct SetAclArgs {
     /// The node.
+    #[arg(value_parser = znode)]
     path: String,
     /// The entries, each `scheme:id:perms`: `world:anyone:r`, `ip:10.0.0.0/8:cdrwa`,
     /// `digest:alice:<base64 SHA-1>:cdrwa`, `auth::cdrwa` (the session's own identities).

@@ -8,12 +8,13 @@ use zk_client_blocking::Client;
 use crate::data::safe_text;
 use crate::exit::{Failure, Status};
 use crate::output::Out;
+use crate::paths::znode;
 
 /// Arguments of `sync`.
 #[derive(Debug, Args)]
 pub(crate) struct SyncArgs {
     /// The path to sync (the whole server catches up; the path routes the request).
-    #[arg(default_value = "/")]
+    #[arg(default_value = ".", value_parser = znode)]
     path: String,
 }
 

@@ -14,13 +14,14 @@ use crate::connect::ConnectionArgs;
 use crate::exit::{Failure, Status};
 use crate::input;
 use crate::output::Out;
+use crate::paths::znode;
 use crate::snapshot::{self, Snapshot};
 
 /// Arguments of `dump`.
 #[derive(Debug, Args)]
 pub(crate) struct DumpArgs {
     /// The root of the subtree (without a chroot, the server's own /zookeeper is left out).
-    #[arg(default_value = "/")]
+    #[arg(default_value = ".", value_parser = znode)]
     path: String,
     /// Write the dump to this file instead of stdout.
     #[arg(short = 'o', long, value_name = "FILE")]
@@ -33,6 +34,7 @@ pub(crate) struct LoadArgs {
     /// The dump file; `-` reads stdin.
     file: PathBuf,
     /// Where its root goes (created with its parents if missing).
+    #[arg(value_parser = znode)]
     path: String,
     /// Set the data of nodes that exist already (default: stop with exit code 8).
     #[arg(long)]

@@ -10,14 +10,17 @@ use crate::commands::bulk::sees_system_nodes;
 use crate::connect::{ConnectionArgs, connect};
 use crate::exit::{Failure, Status};
 use crate::output::Out;
+use crate::paths::znode;
 use crate::snapshot::{self, Entry};
 
 /// Arguments of `diff`.
 #[derive(Debug, Args)]
 pub(crate) struct DiffArgs {
     /// The first subtree.
+    #[arg(value_parser = znode)]
     a: String,
     /// The second subtree (on --other-server if given).
+    #[arg(value_parser = znode)]
     b: String,
     /// Read the second subtree from this ensemble (connect string, with its own chroot if
     /// any; the same credentials and timeouts).

@@ -6,6 +6,7 @@ use zk_client_blocking::{Client, Stat, block_on};
 
 use crate::exit::{Failure, Status};
 use crate::output::Out;
+use crate::paths::znode;
 use crate::stat;
 use crate::walk::{child_path, walk};
 
@@ -13,7 +14,7 @@ use crate::walk::{child_path, walk};
 #[derive(Debug, Args)]
 pub(crate) struct LsArgs {
     /// The node whose children to list.
-    #[arg(default_value = "/")]
+    #[arg(default_value = ".", value_parser = znode)]
     path: String,
     /// Long format: version, data size, child count, last change and whether ephemeral.
     #[arg(short = 'l', long)]

@@ -20,12 +20,12 @@ use zk_client_blocking::Client;
 
 use crate::args::{Cli, Command};
 use crate::commands::acl::AclCommand;
-use crate::connect::ConnectionArgs;
-use crate::connect::connect;
+use crate::connect::{ConnectionArgs, connect};
 use crate::exit::{Failure, Status};
 use crate::output::Out;
+use crate::shell;
 
-/// Runs the command of `cli`.
+/// Runs the command of `cli`; without one, the interactive shell.
 ///
 /// # Errors
 ///
@@ -33,48 +33,78 @@ use crate::output::Out;
 pub(crate) fn run(cli: Cli, out: &mut Out) -> Result<Status, Failure> {
     let connection = &cli.connection;
     let status = match &cli.command {
-        Command::FourLetter(args) => ensemble::four_letter(connection, args, out),
-        Command::Servers => ensemble::servers(connection, out),
-        Command::Health => ensemble::health(connection, out),
-        Command::Ls(args) => in_session(connection, |c| list::run(c, args, out)),
-        Command::Tree(args) => in_session(connection, |c| tree::run(c, args, out)),
-        Command::Get(args) => in_session(connection, |c| read::get(c, args, out)),
-        Command::Stat(args) => in_session(connection, |c| read::stat(c, args, out)),
-        Command::Exists(args) => in_session(connection, |c| read::exists(c, args, out)),
-        Command::Find(args) => in_session(connection, |c| search::find(c, args, out)),
-        Command::Grep(args) => in_session(connection, |c| search::grep(c, args, out)),
-        Command::Ephemerals(args) => in_session(connection, |c| search::ephemerals(c, args, out)),
-        Command::Du(args) => in_session(connection, |c| usage::du(c, args, out)),
-        Command::Count(args) => in_session(connection, |c| usage::count(c, args, out)),
-        Command::Acl(acl) => match &acl.command {
-            AclCommand::Get(args) => in_session(connection, |c| acl::get(c, args, out)),
-            AclCommand::Set(args) => in_session(connection, |c| acl::set(c, args, out)),
+        None => shell::run(connection, out),
+        Some(command) => match without_session(command, connection, out) {
+            Some(status) => status,
+            None => {
+                let client = connect(connection)?;
+                let status = in_session(&client, connection, command, out);
+                // Closed even after a failure, so the server drops the session (and the
+                // ephemeral nodes `create` made) now rather than after the session timeout.
+                client.close();
+                status
+            }
         },
-        Command::Whoami => in_session(connection, |c| admin::whoami(c, out)),
-        Command::Config => in_session(connection, |c| admin::config(c, out)),
-        Command::Sync(args) => in_session(connection, |c| admin::sync(c, args, out)),
-        Command::Create(args) => in_session(connection, |c| write::create(c, args, out)),
-        Command::Set(args) => in_session(connection, |c| write::set(c, args, out)),
-        Command::Rm(args) => in_session(connection, |c| write::rm(c, args, out)),
-        Command::Txn(args) => in_session(connection, |c| txn::run(c, args, out)),
-        Command::Dump(args) => in_session(connection, |c| bulk::dump(c, connection, args, out)),
-        Command::Load(args) => in_session(connection, |c| bulk::load(c, args, out)),
-        Command::Diff(args) => in_session(connection, |c| diff::run(c, connection, args, out)),
-        Command::Watch(args) => in_session(connection, |c| watch::run(c, args, out)),
     }?;
     out.flush()?;
     Ok(status)
 }
 
-/// Connects, runs `command`, and closes the session.
-fn in_session(
+/// The commands that ask the servers directly, without a session (so that they work on
+/// servers that give none); `None` for the others.
+fn without_session(
+    command: &Command,
     connection: &ConnectionArgs,
-    command: impl FnOnce(&Client) -> Result<Status, Failure>,
+    out: &mut Out,
+) -> Option<Result<Status, Failure>> {
+    let status = match command {
+        Command::FourLetter(args) => ensemble::four_letter(connection, args, out),
+        Command::Servers => ensemble::servers(connection, out),
+        Command::Health => ensemble::health(connection, out),
+        _ => return None,
+    };
+    Some(status)
+}
+
+/// Runs `command` in `client`'s session: one-shot, or a line of the shell.
+///
+/// # Errors
+///
+/// The command's [`Failure`].
+pub(crate) fn in_session(
+    client: &Client,
+    connection: &ConnectionArgs,
+    command: &Command,
+    out: &mut Out,
 ) -> Result<Status, Failure> {
-    let client = connect(connection)?;
-    let status = command(&client);
-    // Closed even after a failure, so the server drops the session (and the ephemeral nodes
-    // `create` made) now rather than after the session timeout.
-    client.close();
-    status
+    match command {
+        Command::FourLetter(args) => ensemble::four_letter(connection, args, out),
+        Command::Servers => ensemble::servers(connection, out),
+        Command::Health => ensemble::health(connection, out),
+        Command::Ls(args) => list::run(client, args, out),
+        Command::Tree(args) => tree::run(client, args, out),
+        Command::Get(args) => read::get(client, args, out),
+        Command::Stat(args) => read::stat(client, args, out),
+        Command::Exists(args) => read::exists(client, args, out),
+        Command::Find(args) => search::find(client, args, out),
+        Command::Grep(args) => search::grep(client, args, out),
+        Command::Ephemerals(args) => search::ephemerals(client, args, out),
+        Command::Du(args) => usage::du(client, args, out),
+        Command::Count(args) => usage::count(client, args, out),
+        Command::Acl(acl) => match &acl.command {
+            AclCommand::Get(args) => acl::get(client, args, out),
+            AclCommand::Set(args) => acl::set(client, args, out),
+        },
+        Command::Whoami => admin::whoami(client, out),
+        Command::Config => admin::config(client, out),
+        Command::Sync(args) => admin::sync(client, args, out),
+        Command::Create(args) => write::create(client, args, out),
+        Command::Set(args) => write::set(client, args, out),
+        Command::Rm(args) => write::rm(client, args, out),
+        Command::Txn(args) => txn::run(client, args, out),
+        Command::Dump(args) => bulk::dump(client, connection, args, out),
+        Command::Load(args) => bulk::load(client, args, out),
+        Command::Diff(args) => diff::run(client, connection, args, out),
+        Command::Watch(args) => watch::run(client, args, out),
+    }
 }

@@ -7,12 +7,14 @@ use zk_client_blocking::Client;
 use crate::data::{self, Format};
 use crate::exit::{Failure, Status};
 use crate::output::Out;
+use crate::paths::znode;
 use crate::stat;
 
 /// Arguments of `get`.
 #[derive(Debug, Args)]
 pub(crate) struct GetArgs {
     /// The node to read.
+    #[arg(value_parser = znode)]
     path: String,
     /// How to show the data. With --json, text is "utf8" when the data is valid UTF-8 and
     /// base64 otherwise (the "encoding" field says which).
@@ -27,6 +29,7 @@ pub(crate) struct GetArgs {
 #[derive(Debug, Args)]
 pub(crate) struct PathArgs {
     /// The node.
+    #[arg(value_parser = znode)]
     pub(crate) path: String,
 }
 

@@ -10,6 +10,7 @@ use zk_client_blocking::{Client, Error, ErrorCode, block_on};
 use crate::data::safe_text;
 use crate::exit::{Failure, Status};
 use crate::output::Out;
+use crate::paths::znode;
 use crate::stat::zxid;
 use crate::walk::{name_of, walk};
 
@@ -17,6 +18,7 @@ use crate::walk::{name_of, walk};
 #[derive(Debug, Args)]
 pub(crate) struct FindArgs {
     /// Where to look.
+    #[arg(value_parser = znode)]
     path: String,
     /// The names to find: `*` matches any run of characters, `?` any one (quote it from the
     /// shell); all nodes without one.
@@ -29,7 +31,7 @@ pub(crate) struct GrepArgs {
     /// The text to look for in the nodes' data (as bytes: it may match binary data too).
     pattern: String,
     /// Where to look.
-    #[arg(default_value = "/")]
+    #[arg(default_value = ".", value_parser = znode)]
     path: String,
     /// Print only the paths of the nodes that match.
     #[arg(short = 'l', long)]
@@ -40,7 +42,7 @@ pub(crate) struct GrepArgs {
 #[derive(Debug, Args)]
 pub(crate) struct EphemeralsArgs {
     /// Where to look.
-    #[arg(default_value = "/")]
+    #[arg(default_value = ".", value_parser = znode)]
     path: String,
     /// Only the nodes of this session (hex, as `stat` prints it: 0x1000a2b3c0004).
     #[arg(long, value_parser = parse_session, value_name = "SESSION_ID")]

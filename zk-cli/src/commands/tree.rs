@@ -6,13 +6,14 @@ use zk_client_blocking::Client;
 
 use crate::exit::{Failure, Status};
 use crate::output::Out;
+use crate::paths::znode;
 use crate::walk::{Tree, child_path, name_of, walk};
 
 /// Arguments of `tree`.
 #[derive(Debug, Args)]
 pub(crate) struct TreeArgs {
     /// The root of the subtree.
-    #[arg(default_value = "/")]
+    #[arg(default_value = ".", value_parser = znode)]
     path: String,
     /// How many levels below the root to show (all by default).
     #[arg(short = 'd', long, value_name = "LEVELS")]

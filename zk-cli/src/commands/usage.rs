@@ -6,13 +6,14 @@ use zk_client_blocking::Client;
 
 use crate::exit::{Failure, Status};
 use crate::output::Out;
+use crate::paths::znode;
 use crate::walk::{Tree, child_path, walk};
 
 /// Arguments of `du` and `count`.
 #[derive(Debug, Args)]
 pub(crate) struct SubtreeArgs {
     /// The root of the subtree.
-    #[arg(default_value = "/")]
+    #[arg(default_value = ".", value_parser = znode)]
     path: String,
 }
 

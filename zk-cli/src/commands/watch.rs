@@ -10,12 +10,14 @@ use zk_client_blocking::{AddWatchMode, Client, EventType, NodeEvent, WatchEvent}
 
 use crate::exit::{Failure, Status};
 use crate::output::Out;
+use crate::paths::znode;
 use crate::stat::zxid;
 
 /// Arguments of `watch`.
 #[derive(Debug, Args)]
 pub(crate) struct WatchArgs {
     /// The node to watch (it need not exist for a data watch: its creation is an event).
+    #[arg(value_parser = znode)]
     path: String,
     /// Watch the node's child list instead of its data (one-shot only).
     #[arg(long, conflicts_with_all = ["persistent", "recursive"])]

@@ -11,6 +11,7 @@ use crate::duration::parse_duration;
 use crate::exit::{Failure, Status};
 use crate::input;
 use crate::output::Out;
+use crate::paths::znode;
 use crate::stat;
 
 /// `--mode` of `create`.
@@ -36,6 +37,7 @@ pub(crate) enum Mode {
 #[derive(Debug, Args)]
 pub(crate) struct CreateArgs {
     /// The node to create (for sequential modes, the prefix of its name).
+    #[arg(value_parser = znode)]
     path: String,
     /// Its data; `-` reads stdin; none is empty data.
     #[arg(conflicts_with = "file")]
@@ -58,6 +60,7 @@ pub(crate) struct CreateArgs {
 #[derive(Debug, Args)]
 pub(crate) struct SetArgs {
     /// The node.
+    #[arg(value_parser = znode)]
     path: String,
     /// The new data; `-` reads stdin.
     #[arg(required_unless_present = "file", conflicts_with = "file")]
@@ -74,6 +77,7 @@ pub(crate) struct SetArgs {
 #[derive(Debug, Args)]
 pub(crate) struct RmArgs {
     /// The node.
+    #[arg(value_parser = znode)]
     path: String,
     /// Delete everything below the node too.
     #[arg(short = 'r', long, conflicts_with = "version")]

@@ -7,6 +7,7 @@ mod ensemble;
 mod errors;
 mod read;
 mod sasl;
+mod shell;
 mod subtree;
 mod support;
 #[cfg(feature = "tls")]
