@@ -20,7 +20,7 @@ use zk_client_blocking::Client;
 
 use crate::args::{Cli, Command};
 use crate::commands::acl::AclCommand;
-use crate::connect::{ConnectionArgs, connect};
+use crate::connect::{ConnectionArgs, connect, with_embedded};
 use crate::exit::{Failure, Status};
 use crate::output::Out;
 use crate::shell;
@@ -31,8 +31,20 @@ use crate::shell;
 ///
 /// The command's [`Failure`], or the connection's.
 pub(crate) fn run(cli: Cli, out: &mut Out) -> Result<Status, Failure> {
-    let connection = &cli.connection;
-    let status = match &cli.command {
+    let status = with_embedded(&cli.connection, |connection| {
+        run_command(cli.command.as_ref(), connection, out)
+    })?;
+    out.flush()?;
+    Ok(status)
+}
+
+/// Runs `command` (the shell without one) with the connection options.
+fn run_command(
+    command: Option<&Command>,
+    connection: &ConnectionArgs,
+    out: &mut Out,
+) -> Result<Status, Failure> {
+    match command {
         None => shell::run(connection, out),
         Some(command) => match without_session(command, connection, out) {
             Some(status) => status,
@@ -45,9 +57,7 @@ pub(crate) fn run(cli: Cli, out: &mut Out) -> Result<Status, Failure> {
                 status
             }
         },
-    }?;
-    out.flush()?;
-    Ok(status)
+    }
 }
 
 /// The commands that ask the servers directly, without a session (so that they work on

@@ -1,9 +1,11 @@
 //! The connection: its options ([`options`]) and the session a command runs in.
 
+mod embedded;
 mod options;
 #[cfg(feature = "tls")]
 mod tls;
 
+pub(crate) use embedded::with_embedded;
 pub(crate) use options::ConnectionArgs;
 
 use std::time::Duration;

@@ -63,6 +63,10 @@ pub(crate) struct ConnectionArgs {
     #[cfg(feature = "tls")]
     #[arg(long, value_name = "PEM_FILE", requires = "tls_cert", global = true)]
     pub(crate) tls_key: Option<PathBuf>,
+    /// Start an in-process server (zk-server, in memory, gone when zk exits) and use it
+    /// instead of --server: to try things with nothing installed, best in the shell.
+    #[arg(long, global = true)]
+    pub(crate) embedded: bool,
     /// Accept a read-only server when no read/write one is reachable.
     #[arg(long, global = true)]
     pub(crate) read_only: bool,

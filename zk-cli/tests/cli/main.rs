@@ -3,6 +3,7 @@
 
 mod admin;
 mod bulk;
+mod embedded;
 mod ensemble;
 mod errors;
 mod read;

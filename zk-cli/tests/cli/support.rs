@@ -101,7 +101,8 @@ pub(crate) fn run(args: &[&str]) -> Run {
     run_with_stdin(args, b"")
 }
 
-fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
+/// `zk args...` with `stdin` as its standard input, no `--server` and no `ZK_CONNECT`.
+pub(crate) fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
     let mut child = command()
         .args(args)
         .stdin(Stdio::piped())
