@@ -8,11 +8,16 @@
 //! └── config (0 B, 1 child)
 //!     └── db (8 B)
 //! $ zk get /config/db --json
+//! $ zk -s 127.0.0.1:2181/app        # the interactive shell: cd, pwd, Tab, history
+//! zk /> cd config
+//! zk /config> get db
+//! host=db1
 //! ```
 //!
 //! Every command prints text for people, or with `--json` one JSON document (JSON lines for
 //! the stream of `watch`), and its exit code tells a script what happened (`zk --help` has the
-//! table; [`exit::Status`] is where it is defined).
+//! table; [`exit::Status`] is where it is defined). Without a command, `zk` is a shell
+//! ([`shell`]) running the same commands in one session.
 //!
 //! # Choices
 //!
@@ -31,10 +36,18 @@
 //! - The four-letter words of `4lw` and `servers` go over a plain `std::net::TcpStream`
 //!   ([`four_letter`]), without a session, because those are the questions asked of a server
 //!   that gives none.
+//! - rustyline for the shell's line editing: history, Tab completion through a helper that
+//!   asks the server for children, and a plain line reader when stdin is not a terminal,
+//!   with no features beyond its file history. Its Windows-only clipboard crates are under
+//!   the Boost licence, which `deny.toml` allows for them.
+//! - zk-server for `--embedded`: the workspace's own in-memory server, on a free loopback
+//!   port for as long as the command (or shell) runs.
 //!
 //! # Layout
 //!
-//! [`args`] (the command line), [`connect`] (the session), [`commands`] (one module per
+//! [`args`] (the command line), [`connect`] (its options, the session, TLS, `--embedded`),
+//! [`shell`] (the line loop, word splitting, completion), [`paths`] (the current node and
+//! relative paths), [`commands`] (one module per
 //! family: `list`, `tree`, `read`, `write`, `txn`, `watch`, `search`, `usage`, `acl`,
 //! `bulk`, `diff`, `admin`, `ensemble`), [`snapshot`] (a subtree with data and ACLs, and the
 //! dump format), [`output`] (text, JSON and tables on stdout), [`data`] and [`stat`] (how data
