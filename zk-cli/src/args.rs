@@ -4,7 +4,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    acl, admin, bulk, diff, ensemble, list, read, search, tree, txn, usage, watch, write,
+    acl, admin, bulk, diff, ensemble, list, read, recipes, search, tree, txn, usage, watch, write,
 };
 use crate::connect::ConnectionArgs;
 use crate::exit::EXIT_CODES_HELP;
@@ -79,6 +79,24 @@ pub(crate) enum Command {
     Diff(diff::DiffArgs),
     /// Wait for a change of a node (one-shot), or stream changes (--persistent, --recursive).
     Watch(watch::WatchArgs),
+    /// A kazoo counter: get, add.
+    Counter {
+        /// What to do.
+        #[command(subcommand)]
+        command: recipes::CounterCommand,
+    },
+    /// A kazoo queue: put, get, len.
+    Queue {
+        /// What to do.
+        #[command(subcommand)]
+        command: recipes::QueueCommand,
+    },
+    /// A kazoo barrier: create, remove, wait.
+    Barrier {
+        /// What to do.
+        #[command(subcommand)]
+        command: recipes::BarrierCommand,
+    },
     /// Send a four-letter word (ruok, srvr, mntr, conf, ...) to the first server that answers.
     #[command(name = "4lw")]
     FourLetter(ensemble::FourLetterArgs),

@@ -9,6 +9,7 @@ use std::io;
 use std::process::ExitCode;
 
 use zk_client_blocking::{Error, ErrorCode};
+use zk_recipes::RecipeError;
 
 /// What a command's outcome was, as the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +35,8 @@ pub(crate) enum Status {
     NodeExists = 8,
     /// The node has children (`rm` without `-r`).
     NotEmpty = 9,
+    /// `--timeout` passed before the wait was over (`barrier wait`).
+    GaveUp = 10,
 }
 
 /// The exit-code table shown at the end of `zk --help`; a unit test checks it against
@@ -49,7 +52,8 @@ Exit codes:
   6  no such node (also `exists` on a missing node)
   7  version mismatch (--version)
   8  node already exists
-  9  node has children (rm without -r)";
+  9  node has children (rm without -r)
+ 10  gave up waiting (--timeout of barrier wait)";
 
 impl Status {
     /// The status for a client error: the server's codes a script acts on, and the session
@@ -109,6 +113,19 @@ impl Failure {
         Failure::new(Status::of(error), format!("{what}: {}", chain(error)))
     }
 
+    /// A recipe's error while doing `what`: the client's error as [`Failure::zk`], a timeout
+    /// as [`Status::GaveUp`].
+    pub(crate) fn recipe(what: impl fmt::Display, error: &RecipeError) -> Failure {
+        match error {
+            RecipeError::Zk(error) => Failure::zk(what, error),
+            RecipeError::Timeout => Failure::new(Status::GaveUp, format!("{what}: timed out")),
+            RecipeError::SessionLost => {
+                Failure::new(Status::Connection, format!("{what}: {error}"))
+            }
+            other => Failure::new(Status::Other, format!("{what}: {other}")),
+        }
+    }
+
     /// A local I/O error while doing `what`.
     pub(crate) fn io(what: impl fmt::Display, error: &io::Error) -> Failure {
         Failure::new(Status::Other, format!("{what}: {error}"))
@@ -160,6 +177,7 @@ mod tests {
             Status::BadVersion,
             Status::NodeExists,
             Status::NotEmpty,
+            Status::GaveUp,
         ];
         let lines: Vec<&str> = EXIT_CODES_HELP.lines().skip(1).collect();
         assert_eq!(lines.len(), all.len());

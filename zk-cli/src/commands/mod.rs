@@ -9,6 +9,7 @@ pub(crate) mod diff;
 pub(crate) mod ensemble;
 pub(crate) mod list;
 pub(crate) mod read;
+pub(crate) mod recipes;
 pub(crate) mod search;
 pub(crate) mod tree;
 pub(crate) mod txn;
@@ -116,5 +117,8 @@ pub(crate) fn in_session(
         Command::Load(args) => bulk::load(client, args, out),
         Command::Diff(args) => diff::run(client, connection, args, out),
         Command::Watch(args) => watch::run(client, args, out),
+        Command::Counter { command } => recipes::counter(client, command, out),
+        Command::Queue { command } => recipes::queue(client, command, out),
+        Command::Barrier { command } => recipes::barrier(client, command, out),
     }
 }

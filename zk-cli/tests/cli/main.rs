@@ -7,6 +7,7 @@ mod embedded;
 mod ensemble;
 mod errors;
 mod read;
+mod recipes;
 mod sasl;
 mod shell;
 mod subtree;
