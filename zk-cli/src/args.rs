@@ -79,6 +79,13 @@ pub(crate) enum Command {
     Diff(diff::DiffArgs),
     /// Wait for a change of a node (one-shot), or stream changes (--persistent, --recursive).
     Watch(watch::WatchArgs),
+    /// Run a command while holding a kazoo lock (`zk lock /locks/job -- ./job.sh`); stop it
+    /// if the lock is lost (exit code 3); exit with its code.
+    #[cfg(unix)]
+    Lock(crate::commands::hold::HoldArgs),
+    /// Run a command while leader of a kazoo election; stop it if leadership is lost.
+    #[cfg(unix)]
+    Elect(crate::commands::hold::HoldArgs),
     /// A kazoo counter: get, add.
     Counter {
         /// What to do.

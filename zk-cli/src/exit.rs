@@ -15,28 +15,31 @@ use zk_recipes::RecipeError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Status {
     /// The command did what it was asked.
-    Ok = 0,
+    Ok,
     /// Any failure without a code of its own (a local I/O error, an unexpected server code).
-    Other = 1,
+    Other,
     /// The command line is wrong (clap's own code for usage errors).
-    Usage = 2,
+    Usage,
     /// No session: the servers are unreachable, the connection or session was lost, or a
     /// reply did not come in time.
-    Connection = 3,
+    Connection,
     /// The credential was refused, or the ACL does not allow the operation.
-    Auth = 4,
+    Auth,
     /// The path breaks ZooKeeper's path rules (relative, empty component, trailing `/`).
-    BadPath = 5,
+    BadPath,
     /// The node does not exist (also `exists` on a missing node).
-    NoNode = 6,
+    NoNode,
     /// `--version` does not match the node's version.
-    BadVersion = 7,
+    BadVersion,
     /// The node already exists.
-    NodeExists = 8,
+    NodeExists,
     /// The node has children (`rm` without `-r`).
-    NotEmpty = 9,
-    /// `--timeout` passed before the wait was over (`barrier wait`).
-    GaveUp = 10,
+    NotEmpty,
+    /// `--timeout` passed before the wait was over (`barrier wait`, `lock`, `elect`).
+    GaveUp,
+    /// The command run by `lock` or `elect` ended with this code (128 + the signal if a
+    /// signal ended it).
+    Exited(u8),
 }
 
 /// The exit-code table shown at the end of `zk --help`; a unit test checks it against
@@ -53,7 +56,8 @@ Exit codes:
   7  version mismatch (--version)
   8  node already exists
   9  node has children (rm without -r)
- 10  gave up waiting (--timeout of barrier wait)";
+ 10  gave up waiting (--timeout of barrier wait, lock, elect)
+Under lock and elect, zk exits with the command's own code.";
 
 impl Status {
     /// The status for a client error: the server's codes a script acts on, and the session
@@ -83,9 +87,29 @@ impl Status {
     }
 }
 
+impl Status {
+    /// The exit code.
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            Status::Ok => 0,
+            Status::Other => 1,
+            Status::Usage => 2,
+            Status::Connection => 3,
+            Status::Auth => 4,
+            Status::BadPath => 5,
+            Status::NoNode => 6,
+            Status::BadVersion => 7,
+            Status::NodeExists => 8,
+            Status::NotEmpty => 9,
+            Status::GaveUp => 10,
+            Status::Exited(code) => code,
+        }
+    }
+}
+
 impl From<Status> for ExitCode {
     fn from(status: Status) -> ExitCode {
-        ExitCode::from(status as u8)
+        ExitCode::from(status.code())
     }
 }
 
@@ -179,12 +203,17 @@ mod tests {
             Status::NotEmpty,
             Status::GaveUp,
         ];
-        let lines: Vec<&str> = EXIT_CODES_HELP.lines().skip(1).collect();
+        // After the title, one line per code; then a note on the commands' own codes.
+        let lines: Vec<&str> = EXIT_CODES_HELP
+            .lines()
+            .skip(1)
+            .take_while(|line| line.starts_with(' '))
+            .collect();
         assert_eq!(lines.len(), all.len());
         for (status, line) in all.iter().zip(lines) {
             assert!(
                 line.trim_start()
-                    .starts_with(&format!("{}  ", *status as u8)),
+                    .starts_with(&format!("{}  ", status.code())),
                 "{status:?} vs {line:?}"
             );
         }

@@ -7,6 +7,8 @@ pub(crate) mod admin;
 pub(crate) mod bulk;
 pub(crate) mod diff;
 pub(crate) mod ensemble;
+#[cfg(unix)]
+pub(crate) mod hold;
 pub(crate) mod list;
 pub(crate) mod read;
 pub(crate) mod recipes;
@@ -117,6 +119,10 @@ pub(crate) fn in_session(
         Command::Load(args) => bulk::load(client, args, out),
         Command::Diff(args) => diff::run(client, connection, args, out),
         Command::Watch(args) => watch::run(client, args, out),
+        #[cfg(unix)]
+        Command::Lock(args) => hold::lock(client, args),
+        #[cfg(unix)]
+        Command::Elect(args) => hold::elect(client, args),
         Command::Counter { command } => recipes::counter(client, command, out),
         Command::Queue { command } => recipes::queue(client, command, out),
         Command::Barrier { command } => recipes::barrier(client, command, out),

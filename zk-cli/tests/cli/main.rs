@@ -6,6 +6,7 @@ mod bulk;
 mod embedded;
 mod ensemble;
 mod errors;
+mod hold;
 mod read;
 mod recipes;
 mod sasl;
