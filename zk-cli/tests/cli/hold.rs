@@ -9,7 +9,10 @@ use crate::support::{Zk, command};
 
 /// Starts `zk ARGS` whose command waits for a line on its stdin, and returns once it runs
 /// (the lock is held): its first line of output is "running".
-fn start_holder(connect: &str, args: &[&str]) -> (Child, BufReader<std::process::ChildStdout>) {
+pub(crate) fn start_holder(
+    connect: &str,
+    args: &[&str],
+) -> (Child, BufReader<std::process::ChildStdout>) {
     let mut child = command()
         .args(["--server", connect])
         .args(args)

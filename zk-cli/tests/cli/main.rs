@@ -7,6 +7,7 @@ mod embedded;
 mod ensemble;
 mod errors;
 mod hold;
+mod kazoo;
 mod read;
 mod recipes;
 mod sasl;
