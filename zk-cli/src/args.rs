@@ -4,7 +4,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    acl, admin, bulk, diff, ensemble, list, read, recipes, search, tree, txn, usage, watch, write,
+    acl, admin, bulk, copy, diff, ensemble, list, read, recipes, search, tree, txn, usage, watch,
+    write,
 };
 use crate::connect::ConnectionArgs;
 use crate::exit::EXIT_CODES_HELP;
@@ -74,6 +75,8 @@ pub(crate) enum Command {
     Dump(bulk::DumpArgs),
     /// Create the nodes of a dump under a path, with their data and ACLs.
     Load(bulk::LoadArgs),
+    /// Copy a subtree (data and ACLs) under another path, here or on another ensemble.
+    Cp(copy::CpArgs),
     /// Compare two subtrees, here or on another ensemble (exit code 1 when they differ, as
     /// diff's).
     Diff(diff::DiffArgs),

@@ -5,6 +5,7 @@
 pub(crate) mod acl;
 pub(crate) mod admin;
 pub(crate) mod bulk;
+pub(crate) mod copy;
 pub(crate) mod diff;
 pub(crate) mod ensemble;
 #[cfg(unix)]
@@ -118,6 +119,7 @@ pub(crate) fn in_session(
         Command::Dump(args) => bulk::dump(client, connection, args, out),
         Command::Load(args) => bulk::load(client, args, out),
         Command::Diff(args) => diff::run(client, connection, args, out),
+        Command::Cp(args) => copy::run(client, connection, args, out),
         Command::Watch(args) => watch::run(client, args, out),
         #[cfg(unix)]
         Command::Lock(args) => hold::lock(client, args),

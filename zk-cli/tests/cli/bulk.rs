@@ -173,3 +173,38 @@ fn dump_writes_a_file_that_load_reads() {
     let not_a_dump = zk.run_with_stdin(&["load", "-", "/v"], b"{}");
     assert_eq!(not_a_dump.code, 2, "{not_a_dump:?}");
 }
+
+#[test]
+fn cp_copies_a_subtree_here_or_to_another_ensemble() {
+    let zk = Zk::new("cp");
+    generate(&zk);
+    let copied = zk.run(&["cp", "/src", "/dst"]).ok();
+    assert_eq!(copied.stdout, "copied 10 nodes from /src to /dst\n");
+    assert_eq!(zk.run(&["diff", "/src", "/dst"]).code, 0);
+
+    // "Another ensemble": the same server through a connection of its own.
+    let json = zk
+        .run(&[
+            "cp",
+            "/src/config",
+            "/elsewhere/config",
+            "--to-server",
+            &zk.connect,
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(json["nodes"], 2);
+    assert_eq!(
+        zk.client
+            .get_data("/elsewhere/config/db")
+            .unwrap()
+            .0
+            .as_ref(),
+        b"host=db1"
+    );
+
+    assert_eq!(zk.run(&["cp", "/src", "/src/inner"]).code, 2, "into itself");
+    assert_eq!(zk.run(&["cp", "/src", "/dst"]).code, 8, "exists already");
+    assert_eq!(zk.run(&["cp", "/missing", "/x"]).code, 6);
+}

@@ -12,6 +12,10 @@
 //! dump loads under any other path. Ephemeral nodes are left out: they belong to a session,
 //! which a copy cannot have.
 
+mod write;
+
+pub(crate) use write::write;
+
 use serde_json::{Value, json};
 use zk_client_blocking::{Acl, Bytes, Client, Error, ErrorCode, block_on};
 
