@@ -110,8 +110,9 @@ pub(crate) enum Command {
     /// Send a four-letter word (ruok, srvr, mntr, conf, ...) to the first server that answers.
     #[command(name = "4lw")]
     FourLetter(ensemble::FourLetterArgs),
-    /// Each server of the connect string as one row: mode, zxid, latency, connections,
-    /// znodes (exit code 3 if any is unreachable).
+    /// Each server of the connect string as one row of its srvr and mntr: mode, zxid,
+    /// latency, connections, outstanding requests, znodes, watches (exit code 3 if any is
+    /// unreachable).
     Servers,
     /// Whether every server of the connect string serves (exit code 0), or not (3): for
     /// health checks.

@@ -83,6 +83,15 @@ pub(crate) fn parse_srvr(reply: &str) -> Srvr {
     srvr
 }
 
+/// A value of a `mntr` reply (`zk_watch_count\t5`); `None` when the reply lacks the key (a
+/// server that does not whitelist `mntr`, or does not have it).
+pub(crate) fn mntr_value<'a>(reply: &'a str, key: &str) -> Option<&'a str> {
+    reply.lines().find_map(|line| {
+        let (name, value) = line.split_once('\t')?;
+        (name == key).then(|| value.trim())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +112,20 @@ mod tests {
         assert_eq!(
             (srvr.connections, srvr.outstanding, srvr.znodes),
             (Some(2), Some(0), Some(7))
+        );
+    }
+
+    #[test]
+    fn mntr_values_are_found_by_key() {
+        let reply = "zk_version\t3.8.4\nzk_watch_count\t12\nzk_watch_bytes\t40\n";
+        assert_eq!(mntr_value(reply, "zk_watch_count"), Some("12"));
+        assert_eq!(mntr_value(reply, "zk_missing"), None);
+        assert_eq!(
+            mntr_value(
+                "mntr is not executed because it is not in the whitelist.",
+                "zk_watch_count"
+            ),
+            None
         );
     }
 

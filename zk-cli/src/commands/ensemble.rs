@@ -9,7 +9,7 @@ use zk_proto::ConnectString;
 
 use crate::connect::ConnectionArgs;
 use crate::exit::{Failure, Status};
-use crate::four_letter::{ask, parse_srvr};
+use crate::four_letter::{ask, mntr_value, parse_srvr};
 use crate::output::Out;
 use crate::stat::zxid;
 
@@ -104,6 +104,8 @@ pub(crate) fn four_letter(
 pub(crate) fn servers(connection: &ConnectionArgs, out: &mut Out) -> Result<Status, Failure> {
     let hosts = hosts(connection)?;
     let replies = ask_all(&hosts, "srvr", connection);
+    // mntr for what srvr lacks (the watch count); a server without it shows "-".
+    let mntr = ask_all(&hosts, "mntr", connection);
     let mut status = Status::Ok;
     let mut rows = vec![
         [
@@ -114,12 +116,16 @@ pub(crate) fn servers(connection: &ConnectionArgs, out: &mut Out) -> Result<Stat
             "CONNECTIONS",
             "OUTSTANDING",
             "ZNODES",
+            "WATCHES",
         ]
         .map(str::to_owned)
         .to_vec(),
     ];
     let mut documents = Vec::new();
-    for (host, reply) in hosts.iter().zip(replies) {
+    for ((host, reply), mntr) in hosts.iter().zip(replies).zip(mntr) {
+        let watches: Option<u64> = mntr
+            .ok()
+            .and_then(|reply| mntr_value(&reply, "zk_watch_count").and_then(|v| v.parse().ok()));
         match reply {
             Ok(reply) => {
                 let srvr = parse_srvr(&reply);
@@ -132,6 +138,7 @@ pub(crate) fn servers(connection: &ConnectionArgs, out: &mut Out) -> Result<Stat
                     text(srvr.connections),
                     text(srvr.outstanding),
                     text(srvr.znodes),
+                    text(watches),
                 ]);
                 if srvr.mode.is_none() {
                     // Answered, but not with srvr's fields (not whitelisted): say what it said.
@@ -147,20 +154,15 @@ pub(crate) fn servers(connection: &ConnectionArgs, out: &mut Out) -> Result<Stat
                     "connections": srvr.connections,
                     "outstanding": srvr.outstanding,
                     "znodes": srvr.znodes,
+                    "watches": watches,
                 }));
             }
             Err(error) => {
                 status = Status::Connection;
                 eprintln!("zk: {host}: {error}");
-                rows.push(vec![
-                    host.to_string(),
-                    "unreachable".to_owned(),
-                    "-".to_owned(),
-                    "-".to_owned(),
-                    "-".to_owned(),
-                    "-".to_owned(),
-                    "-".to_owned(),
-                ]);
+                let mut row = vec![host.to_string(), "unreachable".to_owned()];
+                row.extend(std::iter::repeat_n("-".to_owned(), 6));
+                rows.push(row);
                 documents.push(json!({
                     "server": host.to_string(),
                     "reachable": false,

@@ -42,7 +42,8 @@ fn servers_shows_one_row_per_host_and_flags_the_unreachable() {
             "LATENCY",
             "CONNECTIONS",
             "OUTSTANDING",
-            "ZNODES"
+            "ZNODES",
+            "WATCHES"
         ]
     );
     assert_eq!(lines.len(), hosts.len() + 1);
@@ -55,6 +56,7 @@ fn servers_shows_one_row_per_host_and_flags_the_unreachable() {
         );
         assert!(row[2].starts_with("0x"), "{row:?}");
         assert!(row[6].parse::<u64>().unwrap() > 0, "znodes: {row:?}");
+        assert!(row[7].parse::<u64>().is_ok(), "watches: {row:?}");
     }
 
     let dead = dead_address();
@@ -67,6 +69,7 @@ fn servers_shows_one_row_per_host_and_flags_the_unreachable() {
     assert_eq!(rows[0]["reachable"], true);
     assert!(rows[0]["znodes"].as_u64().unwrap() > 0);
     assert!(rows[0]["connections"].as_u64().is_some());
+    assert!(rows[0]["watches"].as_u64().is_some());
     let last = &rows[hosts.len()];
     assert_eq!(
         (last["server"].as_str(), last["reachable"].as_bool()),
