@@ -16,8 +16,8 @@ mod wire;
 
 use bytes::Bytes;
 use zk_proto::OpCode;
-use zk_proto::records::CreateRequest;
 use zk_proto::records::server::RequestBody;
+use zk_proto::records::{CreateRequest, SetWatches};
 use zk_server::EmbeddedServer;
 
 use norm::Norm;
@@ -61,6 +61,32 @@ fn run(addr: &str, steps: &[Step]) -> Vec<String> {
             Step::Reconnect { client } => {
                 clients[*client].reconnect();
                 lines.push(format!("{i} c{client} reconnect"));
+            }
+            Step::Resume {
+                client,
+                data,
+                exist,
+                child,
+            } => {
+                let relative_zxid = clients[*client].last_zxid;
+                clients[*client].reconnect();
+                let under = |paths: &[String]| -> Vec<String> {
+                    paths.iter().map(|p| format!("{chroot}{p}")).collect()
+                };
+                let body = RequestBody::SetWatches(SetWatches {
+                    relative_zxid,
+                    data_watches: under(data),
+                    exist_watches: under(exist),
+                    child_watches: under(child),
+                });
+                let reply = clients[*client].call(OpCode::SetWatches, &body);
+                // The catch-up events came before the reply; their order is the lists'.
+                let events = std::mem::take(&mut clients[*client].events);
+                lines.push(format!(
+                    "{i} c{client} resume {data:?} {exist:?} {child:?} -> {} / catch-up {}",
+                    norm.reply(OpCode::SetWatches, &reply),
+                    norm.events(&events),
+                ));
             }
             Step::CloseSession { client } => {
                 let reply = clients[*client].close_session();

@@ -9,10 +9,10 @@
 use bytes::Bytes;
 use zk_proto::records::server::{MultiRequestOp, RequestBody};
 use zk_proto::records::{
-    AddWatchRequest, CheckVersionRequest, CreateRequest, CreateTtlRequest, DeleteRequest,
-    PathRequest, PathWatchRequest, SetDataRequest, WatchesRequest,
+    AddWatchRequest, AuthPacket, CheckVersionRequest, CreateRequest, CreateTtlRequest,
+    DeleteRequest, PathRequest, PathWatchRequest, SetAclRequest, SetDataRequest, WatchesRequest,
 };
-use zk_proto::{Acl, OpCode};
+use zk_proto::{Acl, Id, OpCode, Perms};
 
 /// Paths the operations pick from (relative to the run's chroot): top-level ones as often
 /// as deeper ones, so that parents exist often enough for most operations to succeed.
@@ -85,6 +85,14 @@ pub(crate) enum Step {
     Reconnect { client: usize },
     /// The client closes its session and opens a new one.
     CloseSession { client: usize },
+    /// The client reconnects and sends SetWatches for these paths, relative to the last zxid
+    /// it saw: what changed since is caught up with events, the rest registered.
+    Resume {
+        client: usize,
+        data: Vec<String>,
+        exist: Vec<String>,
+        child: Vec<String>,
+    },
 }
 
 /// A whole sequence: watchers and a few parents first (so that most later operations find
@@ -140,7 +148,7 @@ fn step(rng: &mut Rng) -> Step {
     let client = rng.below(CLIENTS);
     let path = rng.path();
     let data = Bytes::from(vec![b'x'; rng.below(4)]);
-    let (op, body) = match rng.below(26) {
+    let (op, body) = match rng.below(30) {
         0..=7 => create(rng, &path),
         8 | 9 => (
             OpCode::Delete,
@@ -226,10 +234,54 @@ fn step(rng: &mut Rng) -> Step {
             )
         }
         24 => return Step::Reconnect { client },
+        25 | 26 => (
+            OpCode::SetAcl,
+            RequestBody::SetAcl(SetAclRequest {
+                path,
+                acl: acl(rng),
+                version: rng.version(),
+            }),
+        ),
+        27 => (
+            OpCode::Auth,
+            RequestBody::Auth(AuthPacket {
+                auth_type: 0,
+                scheme: "digest".into(),
+                auth: Bytes::from(format!("u{}:p", rng.below(2))),
+            }),
+        ),
+        // Only client 0, whose watches are all one-shot (3.8 would let SetWatches' standard
+        // watches replace a persistent one).
+        28 if client == 0 => {
+            let mut paths = || (0..rng.below(3)).map(|_| rng.path()).collect::<Vec<_>>();
+            return Step::Resume {
+                client,
+                data: paths(),
+                exist: paths(),
+                child: paths(),
+            };
+        }
         _ if client == 2 => return Step::CloseSession { client },
         _ => (OpCode::Sync, RequestBody::Path(PathRequest { path })),
     };
     Step::Request { client, op, body }
+}
+
+/// An ACL from a small set. Everybody keeps READ: 3.8.0 notifies watchers that lack it,
+/// 3.8.4 and 3.9 do not, and these sequences stay where the versions agree.
+fn acl(rng: &mut Rng) -> Vec<Acl> {
+    let world = |perms| Acl::new(perms, Id::anyone());
+    let user = |n: usize| zk_proto::auth::digest_acl(&format!("u{n}"), "p", Perms::ALL);
+    match rng.below(5) {
+        0 => Acl::open_unsafe(),
+        1 => vec![world(Perms::READ), user(0)],
+        2 => vec![world(Perms::READ | Perms::CREATE | Perms::DELETE), user(1)],
+        3 => vec![
+            world(Perms::READ),
+            Acl::new(Perms::ALL, Id::authenticated()),
+        ],
+        _ => vec![world(Perms::READ | Perms::ADMIN), user(0), user(1)],
+    }
 }
 
 /// Client 1's mode for a path: fixed per path, so that it never holds two on one.
@@ -253,7 +305,11 @@ fn create(rng: &mut Rng, path: &str) -> (OpCode, RequestBody) {
         path.to_owned()
     };
     let data = Some(Bytes::from(vec![b'c'; rng.below(3)]));
-    let acl = Acl::open_unsafe();
+    let acl = if rng.below(3) == 0 {
+        acl(rng)
+    } else {
+        Acl::open_unsafe()
+    };
     match rng.below(8) {
         // A container (the reaper never runs within a test) or a long-lived TTL node.
         0 => (
@@ -386,6 +442,10 @@ pub(crate) fn rooted(body: &RequestBody, chroot: &str) -> RequestBody {
             path: p(&r.path),
             ..r.clone()
         }),
+        RequestBody::SetAcl(r) => RequestBody::SetAcl(SetAclRequest {
+            path: p(&r.path),
+            ..r.clone()
+        }),
         RequestBody::Multi(ops) => RequestBody::Multi(
             ops.iter()
                 .map(|op| MultiRequestOp {
@@ -410,6 +470,8 @@ pub(crate) fn describe(body: &RequestBody) -> String {
         RequestBody::Path(r) => r.path.clone(),
         RequestBody::Watches(r) => format!("{} type {}", r.path, r.watcher_type),
         RequestBody::AddWatch(r) => format!("{} mode {}", r.path, r.mode),
+        RequestBody::SetAcl(r) => format!("{} acl {} v{}", r.path, r.acl.len(), r.version),
+        RequestBody::Auth(r) => format!("{} {:?}", r.scheme, r.auth),
         RequestBody::Multi(ops) => {
             let ops: Vec<String> = ops
                 .iter()
