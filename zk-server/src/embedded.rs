@@ -72,13 +72,23 @@ impl EmbeddedServer {
     /// # Errors
     ///
     /// Binding the loopback listener or starting a thread failed.
-    pub fn start_with(mut config: ServerConfig) -> io::Result<EmbeddedServer> {
+    pub fn start_with(config: ServerConfig) -> io::Result<EmbeddedServer> {
+        EmbeddedServer::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), config)
+    }
+
+    /// Starts a server with `config` listening on `addr` (port 0 for one the system picks),
+    /// as the `zk-server` binary does.
+    ///
+    /// # Errors
+    ///
+    /// Binding the listener or starting a thread failed.
+    pub fn start_on(addr: SocketAddr, mut config: ServerConfig) -> io::Result<EmbeddedServer> {
         if config.start_time_ms == 0 {
             config.start_time_ms = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         }
-        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
@@ -169,7 +179,16 @@ impl EmbeddedServer {
         }
         self.shared.wake.notify_all();
         // The acceptor blocks in accept(): a connection of our own wakes it to see `stopped`.
-        let _ = TcpStream::connect(self.addr);
+        let wake = match self.addr {
+            SocketAddr::V4(a) if a.ip().is_unspecified() => {
+                SocketAddr::from(([127, 0, 0, 1], a.port()))
+            }
+            SocketAddr::V6(a) if a.ip().is_unspecified() => {
+                SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, a.port()))
+            }
+            other => other,
+        };
+        let _ = TcpStream::connect(wake);
         for handle in [self.acceptor.take(), self.timer.take()]
             .into_iter()
             .flatten()

@@ -25,7 +25,8 @@
 //!   deadline come out. Given the same inputs it produces the same outputs, so a test can
 //!   run it in virtual time and replay a run exactly.
 //! - [`EmbeddedServer`] runs the core on plain threads and `std::net` on a free loopback
-//!   port, for any client and any runtime.
+//!   port, for any client and any runtime; the `zk-server` binary runs it as a process
+//!   (`zk-server --port 2181`) for clients in other languages.
 //!
 //! # Bad input
 //!
