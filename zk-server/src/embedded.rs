@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
@@ -49,10 +50,24 @@ struct Shared {
 #[derive(Debug)]
 struct State {
     server: Server,
-    /// Each connection's writer queue and a handle to shut its socket down.
-    conns: HashMap<ConnectionId, (Sender<Vec<u8>>, TcpStream)>,
+    /// Each connection's writer.
+    conns: HashMap<ConnectionId, Writer>,
     threads: Vec<JoinHandle<()>>,
     stopped: bool,
+}
+
+/// The most bytes that may wait for one slow reader before its connection is closed: a
+/// client that stops reading costs bounded memory.
+const MAX_QUEUED: usize = 64 << 20;
+
+/// One connection's writer thread, as the dispatcher sees it.
+#[derive(Debug)]
+struct Writer {
+    queue: Sender<Vec<u8>>,
+    /// Bytes handed to the writer and not yet written.
+    queued: Arc<AtomicUsize>,
+    /// To shut the socket down on stop.
+    stream: TcpStream,
 }
 
 impl EmbeddedServer {
@@ -173,8 +188,8 @@ impl EmbeddedServer {
                 return;
             }
             state.stopped = true;
-            for (_, (_, stream)) in state.conns.drain() {
-                let _ = stream.shutdown(Shutdown::Both);
+            for (_, writer) in state.conns.drain() {
+                let _ = writer.stream.shutdown(Shutdown::Both);
             }
         }
         self.shared.wake.notify_all();
@@ -221,9 +236,20 @@ impl State {
         while let Some(output) = self.server.poll_output() {
             match output {
                 Output::Transmit { conn, data } => {
-                    if let Some((writer, _)) = self.conns.get(&conn) {
-                        let _ = writer.send(data);
+                    let Some(writer) = self.conns.get(&conn) else {
+                        continue;
+                    };
+                    let len = data.len();
+                    if writer.queued.fetch_add(len, Ordering::AcqRel) + len > MAX_QUEUED {
+                        // A reader this far behind is stalled: its connection goes, as a
+                        // network failure would take it (its Close follows in this loop),
+                        // and its socket at once, so that the blocked writer lets go of the
+                        // queue.
+                        let _ = writer.stream.shutdown(Shutdown::Both);
+                        self.server.close_connection(conn);
+                        continue;
                     }
+                    let _ = writer.queue.send(data);
                 }
                 // Dropping the sender lets the writer finish the queue, then shut down.
                 Output::Close(conn) => {
@@ -254,13 +280,22 @@ fn serve(stream: TcpStream, shared: &Arc<Shared>) -> io::Result<()> {
     let reader_stream = stream.try_clone()?;
     let mut writer_stream = stream.try_clone()?;
     let (tx, rx) = channel::<Vec<u8>>();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let written = Arc::clone(&queued);
     let mut state = shared.lock();
     if state.stopped {
         let _ = stream.shutdown(Shutdown::Both);
         return Ok(());
     }
     let conn = state.server.accept(peer, Instant::now());
-    state.conns.insert(conn, (tx, stream));
+    state.conns.insert(
+        conn,
+        Writer {
+            queue: tx,
+            queued,
+            stream,
+        },
+    );
     let writer = std::thread::Builder::new()
         .name(format!("zk-server-write-{conn}"))
         .spawn(move || {
@@ -268,6 +303,7 @@ fn serve(stream: TcpStream, shared: &Arc<Shared>) -> io::Result<()> {
                 if writer_stream.write_all(&data).is_err() {
                     break;
                 }
+                written.fetch_sub(data.len(), Ordering::AcqRel);
             }
             let _ = writer_stream.shutdown(Shutdown::Both);
         })?;

@@ -251,3 +251,50 @@ fn a_chrooted_client_sees_its_subtree() {
     app.close();
     root.close();
 }
+
+#[test]
+fn a_client_that_stops_reading_loses_its_connection_not_the_server() {
+    let server = EmbeddedServer::start().unwrap();
+    let client = connect(&server);
+    client.create("/big", vec![7u8; 1_000_000]).unwrap();
+    // Pipelines 200 reads of a 1 MB node (200 MB of replies) and reads nothing.
+    let mut stalled = TcpStream::connect(server.addr()).unwrap();
+    let connect = ConnectRequest {
+        timeout_ms: 30_000,
+        passwd: Bytes::from_static(&[0; 16]),
+        read_only: Some(false),
+        ..ConnectRequest::default()
+    };
+    let mut out = Vec::new();
+    write_frame(&mut out, |b| connect.encode(b));
+    for xid in 1..=200 {
+        write_frame(&mut out, |b| {
+            RequestHeader { xid, op: 4 }.encode(b);
+            zk_proto::records::PathWatchRequest {
+                path: "/big".into(),
+                watch: false,
+            }
+            .encode(b);
+        });
+    }
+    stalled.write_all(&out).unwrap();
+    // Reading nothing, the connection is cut once 64 MiB wait for it: the server then has
+    // only the other client's. (Polled: the server offers no event for it.)
+    let hang_guard = std::time::Instant::now() + Duration::from_secs(60);
+    while server.inspect(zk_server::Server::connection_count) > 1 {
+        assert!(std::time::Instant::now() < hang_guard, "never cut off");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut total = 0usize;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match stalled.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => total += n,
+        }
+    }
+    assert!(total < 100 * 1_000_000, "{total} bytes arrived");
+    // Everyone else is still served.
+    assert_eq!(client.get_data("/big").unwrap().0.len(), 1_000_000);
+    client.close();
+}
