@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! zk-server [--host 127.0.0.1] [--port 2181] [--tick-time-ms 2000] [--super-digest super:HASH]
+//!           [--container-check-ms 60000]
 //! ```
 
 use std::net::{IpAddr, SocketAddr};
@@ -11,7 +12,8 @@ use std::time::Duration;
 
 use zk_server::{EmbeddedServer, ServerConfig};
 
-const USAGE: &str = "usage: zk-server [--host ADDR] [--port PORT] [--tick-time-ms MS] [--super-digest super:BASE64]";
+const USAGE: &str = "usage: zk-server [--host ADDR] [--port PORT] [--tick-time-ms MS] \
+                     [--super-digest super:BASE64] [--container-check-ms MS]";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -43,6 +45,10 @@ fn run(args: Vec<String>) -> Result<(), String> {
                 config = config.with_tick_time(Duration::from_millis(ms));
             }
             "--super-digest" => config = config.with_super_digest(Some(value)),
+            "--container-check-ms" => {
+                let ms: u64 = value.parse().map_err(|e| bad(&e))?;
+                config = config.with_container_check_interval(Duration::from_millis(ms));
+            }
             other => return Err(format!("unknown option {other}")),
         }
     }
