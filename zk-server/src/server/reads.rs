@@ -35,6 +35,13 @@ impl Server {
                 if r.path.contains('\0') {
                     return Err(ErrorCode::BadArguments);
                 }
+                // An existing node needs READ (3.9.2+, ZOOKEEPER-2590), checked before any
+                // watch is left.
+                if let Some(node) = self.tree.get(&r.path) {
+                    if !permits(&node.acl, Perms::READ, &ids) {
+                        return Err(ErrorCode::NoAuth);
+                    }
+                }
                 // Set whether or not the node exists: on a missing node it waits for
                 // the creation.
                 if r.watch {
