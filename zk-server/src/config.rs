@@ -32,6 +32,9 @@ pub struct ServerConfig {
     pub sessionless_timeout: Duration,
     /// The server id in the top byte of session ids (1, as a standalone ZooKeeper uses).
     pub server_id: u8,
+    /// The client port, as the `conf` four-letter word reports it (the core listens on
+    /// nothing; the embedded runner sets the port it bound). 2181.
+    pub client_port: u16,
     /// The wall clock, in milliseconds since the epoch, at the `now` the server was created
     /// with: node times (`ctime`, `mtime`) and session ids derive from it and the `Instant`s
     /// passed in since. 0 by default, so that a run is reproducible; the embedded runner sets
@@ -51,6 +54,7 @@ impl Default for ServerConfig {
             container_check_interval: Duration::from_secs(60),
             sessionless_timeout: Duration::from_secs(10),
             server_id: 1,
+            client_port: zk_proto::DEFAULT_PORT,
             start_time_ms: 0,
         }
     }
@@ -117,6 +121,13 @@ impl ServerConfig {
     #[must_use]
     pub fn with_server_id(mut self, id: u8) -> Self {
         self.server_id = id;
+        self
+    }
+
+    /// Sets [`client_port`](Self::client_port).
+    #[must_use]
+    pub fn with_client_port(mut self, port: u16) -> Self {
+        self.client_port = port;
         self
     }
 

@@ -105,6 +105,7 @@ impl EmbeddedServer {
         }
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
+        config.client_port = addr.port();
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 server: Server::new(config, Instant::now()),
@@ -276,7 +277,7 @@ fn run_acceptor(listener: &TcpListener, shared: &Arc<Shared>) {
 /// Starts the reader and writer of one accepted connection.
 fn serve(stream: TcpStream, shared: &Arc<Shared>) -> io::Result<()> {
     let _ = stream.set_nodelay(true);
-    let peer = stream.peer_addr().ok().map(|a| a.ip());
+    let peer = stream.peer_addr().ok();
     let reader_stream = stream.try_clone()?;
     let mut writer_stream = stream.try_clone()?;
     let (tx, rx) = channel::<Vec<u8>>();

@@ -37,8 +37,9 @@
 //!
 //! # Not yet
 //!
-//! Snapshots, a read-only mode, version personalities other than 3.9, and four-letter words
-//! beyond `ruok`, `isro` and `srvr` are not implemented.
+//! Snapshots, a read-only mode, and version personalities other than 3.9 are not
+//! implemented. Of the four-letter words, `ruok`, `isro`, `srvr`, `stat`, `conf`, `cons`,
+//! `wchs`, `dump`, `envi` and `mntr` are served.
 
 #![forbid(unsafe_code)]
 

@@ -129,6 +129,18 @@ impl WatchTable {
         self.recursive -= recursive;
     }
 
+    /// Number of connections holding a registration here.
+    pub(crate) fn connections(&self) -> usize {
+        let conns: std::collections::BTreeSet<&ConnectionId> =
+            self.by_path.values().flat_map(BTreeMap::keys).collect();
+        conns.len()
+    }
+
+    /// Number of paths watched.
+    pub(crate) fn paths(&self) -> usize {
+        self.by_path.len()
+    }
+
     /// Number of (path, connection) registrations.
     pub(crate) fn len(&self) -> usize {
         self.by_path.values().map(BTreeMap::len).sum()

@@ -71,6 +71,12 @@ fn create_get_set_children_and_stat() {
     assert!(client.delete("/a", None).is_err(), "not empty");
     client.delete_recursive("/a").unwrap();
     assert!(client.exists("/a").unwrap().is_none());
+    // The version a probing client reads from `srvr`.
+    assert_eq!(
+        client.server_version().unwrap(),
+        zk_client_blocking::ServerVersion::new(3, 9, 3)
+    );
+    assert_eq!(client.four_letter_word("ruok").unwrap(), "imok");
     let who = client.who_am_i().unwrap();
     assert_eq!(who.len(), 1);
     assert_eq!(

@@ -55,7 +55,11 @@ impl Server {
             };
             let session = connection.session;
             let frame = match connection.decoder.next_frame() {
-                Ok(Some(frame)) => frame,
+                Ok(Some(frame)) => {
+                    connection.received += 1;
+                    self.received += 1;
+                    frame
+                }
                 Ok(None) => return,
                 // A negative or oversized length: ZooKeeper closes without a word.
                 Err(_) => {
@@ -90,6 +94,9 @@ impl Server {
             self.unimplemented(at);
             return;
         };
+        if let Some(connection) = self.conns.get_mut(&conn) {
+            connection.last_op = op_name(op);
+        }
         match op {
             // Internal opcodes, and check outside multi (3.9.3 rejects it this way).
             OpCode::Notification
@@ -203,6 +210,7 @@ impl Server {
         zxid: i64,
         outcome: Result<Body, ErrorCode>,
     ) {
+        self.count_sent(conn, Some((xid, zxid)));
         let (err, body) = match outcome {
             Ok(body) => (0, body),
             Err(code) => (code.as_i32(), Body::None),
@@ -230,4 +238,33 @@ fn is_write(op: OpCode) -> bool {
             | OpCode::Multi
             | OpCode::Reconfig
     )
+}
+
+/// ZooKeeper's four-letter name for an operation, as `cons` reports the last one.
+fn op_name(op: OpCode) -> &'static str {
+    match op {
+        OpCode::Ping => "PING",
+        OpCode::Multi => "MULT",
+        OpCode::MultiRead => "MLTR",
+        OpCode::Create | OpCode::Create2 | OpCode::CreateContainer | OpCode::CreateTtl => "CREA",
+        OpCode::Delete => "DELE",
+        OpCode::SetData => "SETD",
+        OpCode::Reconfig => "RECO",
+        OpCode::SetAcl => "SETA",
+        OpCode::CloseSession => "CLOS",
+        OpCode::Sync => "SYNC",
+        OpCode::Check => "CHEC",
+        OpCode::Exists => "EXIS",
+        OpCode::GetData => "GETD",
+        OpCode::SetWatches | OpCode::SetWatches2 => "SETW",
+        OpCode::AddWatch => "ADDW",
+        OpCode::GetAcl => "GETA",
+        OpCode::GetChildren | OpCode::GetChildren2 => "GETC",
+        OpCode::GetAllChildrenNumber => "GETACN",
+        OpCode::CheckWatches => "CHKW",
+        OpCode::RemoveWatches => "REMW",
+        OpCode::WhoAmI => "HOMI",
+        OpCode::GetEphemerals => "GETE",
+        _ => "NA",
+    }
 }

@@ -36,7 +36,7 @@ impl Server {
             // createSession is a transaction of its own.
             self.next_zxid();
             let id = self.sessions.create(timeout, conn, now);
-            self.attach(conn, id);
+            self.attach(conn, id, now);
             self.connect_response(conn, timeout, id, read_only);
             return;
         }
@@ -54,7 +54,7 @@ impl Server {
         let valid = request.passwd[..] == password(id)[..]
             && self.sessions.reattach(id, timeout, conn, now);
         if valid {
-            self.attach(conn, id);
+            self.attach(conn, id, now);
             self.connect_response(conn, timeout, id, read_only);
         } else {
             // Expired, closed, unknown or a wrong password: all look the same.
@@ -63,9 +63,12 @@ impl Server {
         }
     }
 
-    fn attach(&mut self, conn: ConnectionId, session: i64) {
+    fn attach(&mut self, conn: ConnectionId, session: i64, now: Instant) {
+        let established = self.wall_ms(now);
         if let Some(connection) = self.conns.get_mut(&conn) {
             connection.session = Some(session);
+            connection.established_ms = established;
+            connection.last_op = "SESS";
         }
     }
 
@@ -76,6 +79,7 @@ impl Server {
         session_id: i64,
         read_only: Option<bool>,
     ) {
+        self.count_sent(conn, None);
         let passwd = if session_id == 0 {
             [0; 16]
         } else {
@@ -138,7 +142,7 @@ impl Server {
                 }
                 added.push(Id::new("digest", digest));
             }
-            "ip" => added.extend(connection.peer.map(|ip| Id::new("ip", ip.to_string()))),
+            "ip" => added.extend(connection.peer.map(|a| Id::new("ip", a.ip().to_string()))),
             _ => {
                 self.reply(at.conn, at.xid, 0, Err(ErrorCode::AuthFailed));
                 self.close(at.conn);

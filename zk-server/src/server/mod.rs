@@ -16,7 +16,7 @@ mod writes;
 mod tests;
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -59,6 +59,9 @@ pub struct Server {
     conns: BTreeMap<ConnectionId, Connection>,
     outputs: Outputs,
     next_conn: u64,
+    /// Frames received and sent, over all connections.
+    received: u64,
+    sent: u64,
     /// When the reaper runs next.
     next_reap: Instant,
 }
@@ -87,6 +90,8 @@ impl Server {
             conns: BTreeMap::new(),
             outputs: Outputs::default(),
             next_conn: 1,
+            received: 0,
+            sent: 0,
             next_reap,
         }
     }
@@ -96,9 +101,9 @@ impl Server {
         &self.config
     }
 
-    /// A connection was accepted from `peer` (its address, for `ip` ACLs and whoAmI; `None`
-    /// if unknown). Returns the id to pass with its input.
-    pub fn accept(&mut self, peer: Option<IpAddr>, now: Instant) -> ConnectionId {
+    /// A connection was accepted from `peer` (its address, for `ip` ACLs, whoAmI and the
+    /// four-letter words; `None` if unknown). Returns the id to pass with its input.
+    pub fn accept(&mut self, peer: Option<SocketAddr>, now: Instant) -> ConnectionId {
         let id = ConnectionId::new(self.next_conn);
         self.next_conn += 1;
         self.conns
@@ -244,6 +249,18 @@ impl Server {
     fn next_zxid(&mut self) -> i64 {
         self.last_zxid += 1;
         self.last_zxid
+    }
+
+    /// Counts one frame sent to `conn`, and what it answered (for the four-letter words).
+    fn count_sent(&mut self, conn: ConnectionId, answered: Option<(i32, i64)>) {
+        self.sent += 1;
+        if let Some(connection) = self.conns.get_mut(&conn) {
+            connection.sent += 1;
+            if let Some((xid, zxid)) = answered {
+                connection.last_cxid = xid;
+                connection.last_zxid = zxid;
+            }
+        }
     }
 
     /// Closes a connection from this side: its bytes already queued go first.

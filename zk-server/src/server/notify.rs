@@ -89,6 +89,7 @@ impl Server {
 
     /// Queues one notification frame (xid -1).
     pub(super) fn event(&mut self, conn: ConnectionId, event: EventType, path: &str, zxid: i64) {
+        self.count_sent(conn, None);
         let body = WatcherEvent {
             event_type: event.code(),
             state: SYNC_CONNECTED,

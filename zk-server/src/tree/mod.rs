@@ -107,6 +107,14 @@ impl DataTree {
         self.nodes.len()
     }
 
+    /// Paths and data, in bytes: `mntr`'s `approximate_data_size`.
+    pub(crate) fn approximate_size(&self) -> usize {
+        self.nodes
+            .iter()
+            .map(|(path, node)| path.len() + node.data.as_ref().map_or(0, |d| d.len()))
+            .sum()
+    }
+
     /// The number of descendants of `path`, itself excluded (`getAllChildrenNumber`).
     pub(crate) fn count_descendants(&self, path: &str) -> usize {
         let mut count = 0;

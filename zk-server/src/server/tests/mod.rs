@@ -2,6 +2,7 @@
 //! virtual time and asserts what a client would see: Stat fields, error codes, event order.
 
 mod acl;
+mod four_letter;
 mod handshake;
 mod hostile;
 mod multi;
