@@ -97,7 +97,54 @@ impl EmbeddedServer {
     /// # Errors
     ///
     /// Binding the listener or starting a thread failed.
-    pub fn start_on(addr: SocketAddr, mut config: ServerConfig) -> io::Result<EmbeddedServer> {
+    pub fn start_on(addr: SocketAddr, config: ServerConfig) -> io::Result<EmbeddedServer> {
+        EmbeddedServer::launch(addr, config, None)
+    }
+
+    /// Starts a server on `addr` carrying on from `snapshot` (see [`EmbeddedServer::snapshot`]
+    /// and [`Server::restore`]): the same tree, zxid and sessions, which their clients may
+    /// re-attach to.
+    ///
+    /// # Errors
+    ///
+    /// The snapshot is damaged ([`io::ErrorKind::InvalidData`], carrying the
+    /// [`SnapshotError`](crate::SnapshotError)), or binding the listener or starting a thread
+    /// failed.
+    pub fn start_from_snapshot(
+        addr: SocketAddr,
+        config: ServerConfig,
+        snapshot: &[u8],
+    ) -> io::Result<EmbeddedServer> {
+        EmbeddedServer::launch(addr, config, Some(snapshot))
+    }
+
+    /// The state a restart keeps (the tree, the zxid, the sessions), for
+    /// [`EmbeddedServer::start_from_snapshot`] or a file.
+    pub fn snapshot(&self) -> Vec<u8> {
+        self.inspect(Server::snapshot)
+    }
+
+    /// Stops the server and starts it again on the same address with the same state:
+    /// clients see their connections drop, reconnect and find their sessions, ephemerals
+    /// and data, as after a ZooKeeper restart.
+    ///
+    /// # Errors
+    ///
+    /// Binding the address again or starting a thread failed.
+    pub fn restart(self) -> io::Result<EmbeddedServer> {
+        let snapshot = self.snapshot();
+        // Node times go on from the wall clock, not from the first start.
+        let config = self.inspect(|s| s.config().clone()).with_start_time_ms(0);
+        let addr = self.addr;
+        self.stop();
+        EmbeddedServer::start_from_snapshot(addr, config, &snapshot)
+    }
+
+    fn launch(
+        addr: SocketAddr,
+        mut config: ServerConfig,
+        snapshot: Option<&[u8]>,
+    ) -> io::Result<EmbeddedServer> {
         if config.start_time_ms == 0 {
             config.start_time_ms = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -106,9 +153,14 @@ impl EmbeddedServer {
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
         config.client_port = addr.port();
+        let server = match snapshot {
+            None => Server::new(config, Instant::now()),
+            Some(bytes) => Server::restore(config, bytes, Instant::now())
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?,
+        };
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                server: Server::new(config, Instant::now()),
+                server,
                 conns: HashMap::new(),
                 threads: Vec::new(),
                 stopped: false,

@@ -37,8 +37,7 @@
 //!
 //! # Not yet
 //!
-//! Snapshots, a read-only mode, and version personalities other than 3.9 are not
-//! implemented. Of the four-letter words, `ruok`, `isro`, `srvr`, `stat`, `conf`, `cons`,
+//! A read-only mode and version personalities other than 3.9 are not implemented. Of the four-letter words, `ruok`, `isro`, `srvr`, `stat`, `conf`, `cons`,
 //! `wchs`, `dump`, `envi` and `mntr` are served.
 
 #![forbid(unsafe_code)]
@@ -51,6 +50,7 @@ mod output;
 mod password;
 mod server;
 mod sessions;
+mod snapshot;
 mod tree;
 mod watches;
 
@@ -62,3 +62,4 @@ pub use embedded::EmbeddedServer;
 pub use ids::ConnectionId;
 pub use output::Output;
 pub use server::Server;
+pub use snapshot::SnapshotError;

@@ -83,6 +83,15 @@ impl Harness {
         }
     }
 
+    /// A harness around a server made elsewhere (restored from a snapshot, say).
+    pub(crate) fn with_server(server: Server, now: Instant) -> Harness {
+        Harness {
+            server,
+            now,
+            inboxes: BTreeMap::new(),
+        }
+    }
+
     pub(crate) fn default_config() -> ServerConfig {
         ServerConfig::default().with_start_time_ms(1_700_000_000_000)
     }

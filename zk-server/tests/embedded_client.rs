@@ -304,3 +304,26 @@ fn a_client_that_stops_reading_loses_its_connection_not_the_server() {
     assert_eq!(client.get_data("/big").unwrap().0.len(), 1_000_000);
     client.close();
 }
+
+#[test]
+fn a_restart_keeps_the_tree_and_the_sessions() {
+    let server = EmbeddedServer::start().unwrap();
+    let client = connect(&server);
+    client.create("/kept", "data").unwrap();
+    client
+        .create_with("/mine", "", &CreateOptions::mode(CreateMode::Ephemeral))
+        .unwrap();
+    let session = client.session_id().unwrap();
+    let addr = server.addr();
+    let server = server.restart().unwrap();
+    assert_eq!(server.addr(), addr);
+    // The client reconnects by itself to the same address and re-attaches its session.
+    assert_eq!(client.get_data("/kept").unwrap().0.as_ref(), b"data");
+    assert!(
+        client.exists("/mine").unwrap().is_some(),
+        "the ephemeral survived"
+    );
+    assert_eq!(client.session_id(), Some(session));
+    client.close();
+    server.stop();
+}

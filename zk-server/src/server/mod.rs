@@ -26,6 +26,7 @@ use crate::config::ServerConfig;
 use crate::ids::ConnectionId;
 use crate::output::{Output, Outputs};
 use crate::sessions::Sessions;
+use crate::snapshot::SnapshotError;
 use crate::tree::DataTree;
 use crate::watches::Watches;
 
@@ -94,6 +95,36 @@ impl Server {
             sent: 0,
             next_reap,
         }
+    }
+
+    /// A server carrying on from `snapshot` (see [`Server::snapshot`]): the same tree and
+    /// zxid, and the same sessions, each with a full timeout from `now` for its client to
+    /// re-attach (with the same id and password) before it expires, as after a ZooKeeper
+    /// restart.
+    ///
+    /// # Errors
+    ///
+    /// [`SnapshotError`] if the bytes are not a snapshot or are damaged.
+    pub fn restore(
+        config: ServerConfig,
+        snapshot: &[u8],
+        now: Instant,
+    ) -> Result<Server, SnapshotError> {
+        let snapshot = crate::snapshot::decode(snapshot)?;
+        let mut server = Server::new(config, now);
+        server.tree = snapshot.tree;
+        server.last_zxid = snapshot.last_zxid;
+        for (id, timeout_ms) in snapshot.sessions {
+            server.sessions.restore(id, timeout_ms, now);
+        }
+        Ok(server)
+    }
+
+    /// The state a restart keeps, as bytes for [`Server::restore`]: the tree, the last
+    /// zxid and the live sessions. Connections and watches are not kept (clients re-send
+    /// their watches when they reconnect).
+    pub fn snapshot(&self) -> Vec<u8> {
+        crate::snapshot::encode(self.last_zxid, &self.tree, &self.sessions.timeouts())
     }
 
     /// The configuration.

@@ -197,7 +197,7 @@ impl DataTree {
         }
     }
 
-    fn index(&mut self, path: &str, kind: NodeKind) {
+    pub(super) fn index(&mut self, path: &str, kind: NodeKind) {
         match kind {
             NodeKind::Persistent => {}
             NodeKind::Ephemeral(session) => {

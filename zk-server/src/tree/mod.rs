@@ -62,6 +62,37 @@ impl DataTree {
         self.nodes.get(path)
     }
 
+    /// Every node, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &Node)> {
+        self.nodes.iter()
+    }
+
+    /// A tree of `nodes` (children empty, to be linked here): every node but the root must
+    /// have its parent among them. `None` if not.
+    pub(crate) fn from_nodes(mut nodes: HashMap<String, Node>) -> Option<DataTree> {
+        let paths: Vec<String> = nodes.keys().cloned().collect();
+        if !nodes.contains_key("/") {
+            return None;
+        }
+        let mut tree = DataTree {
+            nodes: HashMap::new(),
+            ephemerals: BTreeMap::new(),
+            containers: BTreeSet::new(),
+            ttls: BTreeSet::new(),
+        };
+        for path in &paths {
+            if path == "/" {
+                continue;
+            }
+            let (parent, name) = DataTree::split(path)?;
+            nodes.get_mut(parent)?.children.insert(name.to_owned());
+            let kind = nodes.get(path)?.kind;
+            tree.index(path, kind);
+        }
+        tree.nodes = nodes;
+        Some(tree)
+    }
+
     /// Whether `path` is one a client may not delete.
     pub(crate) fn is_special(path: &str) -> bool {
         SPECIAL.contains(&path)

@@ -23,6 +23,39 @@ pub(crate) enum NodeKind {
     Ttl(i64),
 }
 
+/// The `ephemeralOwner` ZooKeeper stores for a container (`Long.MIN_VALUE`).
+const CONTAINER_OWNER: i64 = i64::MIN;
+
+/// The top byte that marks an extended type in a stored `ephemeralOwner`.
+const EXTENDED_MARKER: u64 = 0xff00_0000_0000_0000;
+
+impl NodeKind {
+    /// The kind encoded in a stored owner, the way ZooKeeper decodes it: the top byte 0xff
+    /// marks an extended type (type 0 is TTL, in the low 40 bits).
+    pub(crate) fn from_owner(owner: i64) -> NodeKind {
+        let raw = owner as u64;
+        if owner == 0 {
+            NodeKind::Persistent
+        } else if owner == CONTAINER_OWNER {
+            NodeKind::Container
+        } else if raw & EXTENDED_MARKER == EXTENDED_MARKER {
+            NodeKind::Ttl((raw & MAX_TTL_MS as u64) as i64)
+        } else {
+            NodeKind::Ephemeral(owner)
+        }
+    }
+
+    /// The owner ZooKeeper stores for this kind (snapshots keep it in this form).
+    pub(crate) fn owner(self) -> i64 {
+        match self {
+            NodeKind::Persistent => 0,
+            NodeKind::Ephemeral(session) => session,
+            NodeKind::Container => CONTAINER_OWNER,
+            NodeKind::Ttl(ms) => (EXTENDED_MARKER | (ms as u64 & MAX_TTL_MS as u64)) as i64,
+        }
+    }
+}
+
 /// A znode. The fields are ZooKeeper's `StatPersisted` plus data, ACL and children;
 /// `numChildren`, `dataLength` and the client's `cversion` are derived in [`Node::stat`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +140,20 @@ impl Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn owners_encode_kinds_as_zookeeper_does() {
+        assert_eq!(NodeKind::Ttl(60_000).owner() as u64, 0xff00_0000_0000_ea60);
+        for kind in [
+            NodeKind::Persistent,
+            NodeKind::Ephemeral(0x0100_0007_4b64_001c),
+            NodeKind::Container,
+            NodeKind::Ttl(1),
+            NodeKind::Ttl(MAX_TTL_MS),
+        ] {
+            assert_eq!(NodeKind::from_owner(kind.owner()), kind);
+        }
+    }
 
     #[test]
     fn the_client_cversion_counts_deletions_too() {

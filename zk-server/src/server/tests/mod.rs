@@ -8,5 +8,6 @@ mod hostile;
 mod multi;
 mod reaper;
 mod sessions;
+mod snapshot;
 mod tree;
 mod watches;
