@@ -32,6 +32,12 @@ pub struct ServerConfig {
     pub sessionless_timeout: Duration,
     /// The server id in the top byte of session ids (1, as a standalone ZooKeeper uses).
     pub server_id: u8,
+    /// The release to answer as (3.9.3 by default): which opcodes exist, the zxid in
+    /// notifications, create results in multi, the persistent watcher types, the READ
+    /// checks of exists and of notifications, the read-only byte of 3.9.0 to 3.9.2, and the
+    /// version `srvr` reports. Not emulated: 3.8's single watch mode per path and
+    /// connection.
+    pub version: zk_proto::ServerVersion,
     /// The client port, as the `conf` four-letter word reports it (the core listens on
     /// nothing; the embedded runner sets the port it bound). 2181.
     pub client_port: u16,
@@ -54,6 +60,7 @@ impl Default for ServerConfig {
             container_check_interval: Duration::from_secs(60),
             sessionless_timeout: Duration::from_secs(10),
             server_id: 1,
+            version: zk_proto::ServerVersion::new(3, 9, 3),
             client_port: zk_proto::DEFAULT_PORT,
             start_time_ms: 0,
         }
@@ -121,6 +128,13 @@ impl ServerConfig {
     #[must_use]
     pub fn with_server_id(mut self, id: u8) -> Self {
         self.server_id = id;
+        self
+    }
+
+    /// Sets [`version`](Self::version).
+    #[must_use]
+    pub fn with_version(mut self, version: zk_proto::ServerVersion) -> Self {
+        self.version = version;
         self
     }
 

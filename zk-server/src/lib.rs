@@ -37,7 +37,9 @@
 //!
 //! # Not yet
 //!
-//! A read-only mode and version personalities other than 3.9 are not implemented. Of the four-letter words, `ruok`, `isro`, `srvr`, `stat`, `conf`, `cons`,
+//! A read-only mode is not implemented. [`ServerConfig::version`] makes the server answer
+//! as an older release in what the client sees of the protocol (see its docs); 3.9.3 by
+//! default. Of the four-letter words, `ruok`, `isro`, `srvr`, `stat`, `conf`, `cons`,
 //! `wchs`, `dump`, `envi` and `mntr` are served.
 
 #![forbid(unsafe_code)]
@@ -48,6 +50,7 @@ mod embedded;
 mod ids;
 mod output;
 mod password;
+mod personality;
 mod server;
 mod sessions;
 mod snapshot;

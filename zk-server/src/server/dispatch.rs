@@ -97,6 +97,11 @@ impl Server {
         if let Some(connection) = self.conns.get_mut(&conn) {
             connection.last_op = op_name(op);
         }
+        // An opcode from a later release is unknown to this one.
+        if !self.personality().accepts(op) {
+            self.unimplemented(at);
+            return;
+        }
         match op {
             // Internal opcodes, and check outside multi (3.9.3 rejects it this way).
             OpCode::Notification

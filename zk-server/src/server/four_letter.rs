@@ -10,14 +10,12 @@ use std::time::Instant;
 
 use super::Server;
 
-/// The version this server presents itself as (`srvr`'s first line, which clients parse).
-pub(crate) const VERSION: &str = "3.9.3-zk-server";
-
 impl Server {
     /// The answer to a four-letter word, `None` if `word` is not one (it is then the start
     /// of a frame length).
     pub(super) fn four_letter_word(&self, word: &[u8]) -> Option<String> {
         let mut out = String::new();
+        let version = self.version_text();
         match word {
             b"ruok" => out.push_str("imok"),
             // No trailing newline, as ZooKeeper writes it.
@@ -46,7 +44,7 @@ impl Server {
             b"dump" => self.dump(&mut out),
             b"envi" => {
                 out.push_str("Environment:\n");
-                let _ = writeln!(out, "zookeeper.version={VERSION}, built on {BUILT}");
+                let _ = writeln!(out, "zookeeper.version={version}, built on {BUILT}");
                 let _ = writeln!(out, "os.name={}", std::env::consts::OS);
                 let _ = writeln!(out, "os.arch={}", std::env::consts::ARCH);
             }
@@ -56,8 +54,15 @@ impl Server {
         Some(out)
     }
 
+    /// The version as ZooKeeper prints it, marked as this server: `3.9.3-zk-server` (the
+    /// part clients parse comes first).
+    fn version_text(&self) -> String {
+        format!("{}-zk-server", self.config.version)
+    }
+
     fn server_stats(&self, out: &mut String, clients: bool) {
-        let _ = writeln!(out, "Zookeeper version: {VERSION}, built on {BUILT}");
+        let version = self.version_text();
+        let _ = writeln!(out, "Zookeeper version: {version}, built on {BUILT}");
         if clients {
             out.push_str("Clients:\n");
             for id in self.conns.keys() {
@@ -178,7 +183,10 @@ impl Server {
             .map(|id| self.tree.ephemerals_of(id).count())
             .sum();
         let values: [(&str, String); 14] = [
-            ("version", format!("{VERSION}, built on {BUILT}")),
+            (
+                "version",
+                format!("{}, built on {BUILT}", self.version_text()),
+            ),
             ("server_state", "standalone".to_owned()),
             ("avg_latency", "0.0".to_owned()),
             ("max_latency", "0".to_owned()),

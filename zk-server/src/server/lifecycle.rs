@@ -30,8 +30,13 @@ impl Server {
             return;
         }
         let timeout = self.config.negotiate(request.timeout_ms);
-        // The reply carries a read-only byte only if the request did (3.8, 3.9.3+).
-        let read_only = request.read_only.map(|_| false);
+        // The reply carries a read-only byte only if the request did (3.8, 3.9.3+), or
+        // always (3.9.0 to 3.9.2).
+        let read_only = if self.personality().always_sends_read_only_byte() {
+            Some(false)
+        } else {
+            request.read_only.map(|_| false)
+        };
         if request.session_id == 0 {
             // createSession is a transaction of its own.
             self.next_zxid();

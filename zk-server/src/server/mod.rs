@@ -267,6 +267,11 @@ impl Server {
             .map(|n| n.children.iter().cloned().collect())
     }
 
+    /// The release this server answers as.
+    fn personality(&self) -> crate::personality::Personality {
+        crate::personality::Personality(self.config.version)
+    }
+
     /// Wall-clock milliseconds at `now`: node times come from here.
     fn wall_ms(&self, now: Instant) -> i64 {
         let elapsed = now.saturating_duration_since(self.start).as_millis();

@@ -17,9 +17,10 @@ use crate::tree::Trigger;
 const SYNC_CONNECTED: i32 = 3;
 
 impl Server {
-    /// Fires the watches a change triggers. `zxid` goes in the notification headers (as 3.9
-    /// does; SetWatches catch-up events carry -1).
+    /// Fires the watches a change triggers. `zxid` goes in the notification headers from
+    /// 3.9 on (-1 before; SetWatches catch-up events always carry -1).
     pub(super) fn fire(&mut self, trigger: Trigger, zxid: i64) {
+        let zxid = self.personality().event_zxid(zxid);
         let none = BTreeSet::new();
         match trigger {
             Trigger::Created {
@@ -76,11 +77,12 @@ impl Server {
         zxid: i64,
         acl: &[Acl],
     ) {
+        let filter = self.personality().read_acl_on_exists_and_events();
         for conn in conns {
             let allowed = self
                 .conns
                 .get(conn)
-                .is_some_and(|c| permits(acl, Perms::READ, &c.auth));
+                .is_some_and(|c| !filter || permits(acl, Perms::READ, &c.auth));
             if allowed {
                 self.event(*conn, event, path, zxid);
             }

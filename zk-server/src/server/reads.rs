@@ -37,7 +37,8 @@ impl Server {
                 }
                 // An existing node needs READ (3.9.2+, ZOOKEEPER-2590), checked before any
                 // watch is left.
-                if let Some(node) = self.tree.get(&r.path) {
+                let check = self.personality().read_acl_on_exists_and_events();
+                if let Some(node) = self.tree.get(&r.path).filter(|_| check) {
                     if !permits(&node.acl, Perms::READ, &ids) {
                         return Err(ErrorCode::NoAuth);
                     }

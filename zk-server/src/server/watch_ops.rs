@@ -85,6 +85,11 @@ impl Server {
         watcher_type: i32,
     ) {
         let conn = at.conn;
+        if watcher_type > 3 && !self.personality().persistent_watcher_types() {
+            let zxid = self.last_zxid;
+            self.reply(conn, at.xid, zxid, Err(ErrorCode::MarshallingError));
+            return;
+        }
         let w = &mut self.watches;
         let found = match (watcher_type, remove) {
             (1, false) => Some(w.child.contains(path, conn, Some(Modes::STANDARD))),

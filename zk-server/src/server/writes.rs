@@ -135,15 +135,19 @@ impl Server {
                 for trigger in effects.triggers {
                     self.fire(trigger, zxid);
                 }
+                let personality = self.personality();
                 ops.iter()
                     .zip(done)
                     .map(|(op, done)| match done {
-                        Done::Created { path, .. } if op.op == OpCode::Create => {
-                            MultiOpResponse::Create(CreateResponse { path })
-                        }
-                        // 3.9: create2, createContainer and createTTL results carry a Stat.
-                        Done::Created { path, stat } => {
+                        // 3.9: create2, createContainer and createTTL results carry a Stat
+                        // (before, fewer of them: see the personality).
+                        Done::Created { path, stat }
+                            if personality.multi_create_has_stat(op.op) =>
+                        {
                             MultiOpResponse::Create2(Create2Response { path, stat })
+                        }
+                        Done::Created { path, .. } => {
+                            MultiOpResponse::Create(CreateResponse { path })
                         }
                         Done::Deleted => MultiOpResponse::Delete,
                         Done::DataSet(stat) | Done::AclSet(stat) => MultiOpResponse::SetData(stat),

@@ -6,6 +6,7 @@ mod four_letter;
 mod handshake;
 mod hostile;
 mod multi;
+mod personality;
 mod reaper;
 mod sessions;
 mod snapshot;
