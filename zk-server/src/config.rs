@@ -34,10 +34,14 @@ pub struct ServerConfig {
     pub server_id: u8,
     /// The release to answer as (3.9.3 by default): which opcodes exist, the zxid in
     /// notifications, create results in multi, the persistent watcher types, the READ
-    /// checks of exists and of notifications, the read-only byte of 3.9.0 to 3.9.2, and the
-    /// version `srvr` reports. Not emulated: 3.8's single watch mode per path and
-    /// connection.
+    /// checks of exists and of notifications, the read-only byte of 3.9.0 to 3.9.2, the watch
+    /// modes and watch checks of releases before 3.9, and the version `srvr` reports.
     pub version: zk_proto::ServerVersion,
+    /// Whether notifications go only to connections with READ on the node
+    /// (CVE-2024-23944); `None` (the default) follows [`version`](Self::version): 3.8.4+
+    /// and 3.9.2+. Distributions backport the fix alone: Debian's 3.8.0-11+deb12u2 filters,
+    /// while its exists still checks no ACL.
+    pub filter_events_by_acl: Option<bool>,
     /// The client port, as the `conf` four-letter word reports it (the core listens on
     /// nothing; the embedded runner sets the port it bound). 2181.
     pub client_port: u16,
@@ -61,6 +65,7 @@ impl Default for ServerConfig {
             sessionless_timeout: Duration::from_secs(10),
             server_id: 1,
             version: zk_proto::ServerVersion::new(3, 9, 3),
+            filter_events_by_acl: None,
             client_port: zk_proto::DEFAULT_PORT,
             start_time_ms: 0,
         }
@@ -135,6 +140,13 @@ impl ServerConfig {
     #[must_use]
     pub fn with_version(mut self, version: zk_proto::ServerVersion) -> Self {
         self.version = version;
+        self
+    }
+
+    /// Sets [`filter_events_by_acl`](Self::filter_events_by_acl).
+    #[must_use]
+    pub fn with_filter_events_by_acl(mut self, filter: Option<bool>) -> Self {
+        self.filter_events_by_acl = filter;
         self
     }
 

@@ -5,9 +5,9 @@
 //! Covered: which opcodes exist (others get Unimplemented and a close), the zxid in
 //! notification headers (3.9), create results inside multi, the persistent watcher types of
 //! checkWatches/removeWatches (3.9), the READ check of exists and the READ filter on
-//! notifications (3.8.4, 3.9.2), and the read-only byte of 3.9.0 to 3.9.2. Not covered:
-//! 3.8's single watch mode per path and connection, and its checkWatches that answers for
-//! any connection.
+//! notifications (3.8.4, 3.9.2), the read-only byte of 3.9.0 to 3.9.2, and before 3.9 one
+//! watch mode per path and connection, recursive watches in the child manager too, a
+//! checkWatches that answers for any connection, and a removeWatches that ignores modes.
 
 use zk_proto::{OpCode, ServerVersion};
 
@@ -50,6 +50,13 @@ impl Personality {
     /// PersistentRecursive (5); before 3.9 they are a MarshallingError.
     pub(crate) fn persistent_watcher_types(self) -> bool {
         self.0 >= ServerVersion::V3_9_0
+    }
+
+    /// Whether a connection's registration on a path holds one mode only, checkWatches
+    /// answers whether anyone watches the path, and removeWatches removes every mode
+    /// (before 3.9: ZOOKEEPER-4466 and ZOOKEEPER-4471 changed all three).
+    pub(crate) fn single_watch_mode(self) -> bool {
+        self.0 < ServerVersion::V3_9_0
     }
 
     /// Whether exists needs READ on an existing node, and notifications need READ on theirs

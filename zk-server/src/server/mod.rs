@@ -71,6 +71,7 @@ impl Server {
     /// A fresh server (an empty tree but for `/zookeeper`, no sessions, zxid 0), created at
     /// `now`, which [`ServerConfig::start_time_ms`] names on the wall clock.
     pub fn new(config: ServerConfig, now: Instant) -> Server {
+        let single_mode = crate::personality::Personality(config.version).single_watch_mode();
         let sessions = Sessions::new(
             config.server_id,
             config.start_time_ms,
@@ -87,7 +88,7 @@ impl Server {
             tree: DataTree::new(),
             last_zxid: 0,
             sessions,
-            watches: Watches::default(),
+            watches: Watches::new(single_mode),
             conns: BTreeMap::new(),
             outputs: Outputs::default(),
             next_conn: 1,

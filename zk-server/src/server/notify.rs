@@ -29,9 +29,9 @@ impl Server {
                 acl,
                 parent_acl,
             } => {
-                let hit = self.watches.data.trigger(&path, &none);
+                let hit = self.watches.data.trigger(&path, &none, false);
                 self.notify(&hit, EventType::NodeCreated, &path, zxid, &acl);
-                let hit = self.watches.child.trigger(&parent, &none);
+                let hit = self.watches.child.trigger(&parent, &none, true);
                 self.notify(
                     &hit,
                     EventType::NodeChildrenChanged,
@@ -47,11 +47,11 @@ impl Server {
                 parent_acl,
             } => {
                 // One NodeDeleted per connection, though both managers may hold its watches.
-                let data = self.watches.data.trigger(&path, &none);
+                let data = self.watches.data.trigger(&path, &none, false);
                 self.notify(&data, EventType::NodeDeleted, &path, zxid, &acl);
-                let child = self.watches.child.trigger(&path, &data);
+                let child = self.watches.child.trigger(&path, &data, false);
                 self.notify(&child, EventType::NodeDeleted, &path, zxid, &acl);
-                let hit = self.watches.child.trigger(&parent, &none);
+                let hit = self.watches.child.trigger(&parent, &none, true);
                 self.notify(
                     &hit,
                     EventType::NodeChildrenChanged,
@@ -61,7 +61,7 @@ impl Server {
                 );
             }
             Trigger::DataChanged { path, acl } => {
-                let hit = self.watches.data.trigger(&path, &none);
+                let hit = self.watches.data.trigger(&path, &none, false);
                 self.notify(&hit, EventType::NodeDataChanged, &path, zxid, &acl);
             }
         }
@@ -77,7 +77,10 @@ impl Server {
         zxid: i64,
         acl: &[Acl],
     ) {
-        let filter = self.personality().read_acl_on_exists_and_events();
+        let filter = self
+            .config
+            .filter_events_by_acl
+            .unwrap_or_else(|| self.personality().read_acl_on_exists_and_events());
         for conn in conns {
             let allowed = self
                 .conns

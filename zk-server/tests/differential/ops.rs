@@ -1,10 +1,9 @@
 //! Generated operation sequences: what each of three clients does, chosen by a seeded
 //! generator from a small set of paths so that operations collide often.
 //!
-//! The clients have roles that keep the sequences inside what ZooKeeper 3.8 and 3.9 agree
-//! on: client 0 leaves one-shot watches only, client 1 persistent ones only (one mode per
-//! path, top-level paths only), client 2 none. (3.8 keeps one mode per connection and path, so mixing them on one
-//! path behaves differently there by design, and 3.8 rejects the watcher types 4 and 5.)
+//! Every client may leave any watch, check or remove any, set any ACL: the server under
+//! test answers as 3.8.0, quirks included (one watch mode per connection and path, a
+//! checkWatches that answers for anyone, no READ checks on exists or on events).
 
 use bytes::Bytes;
 use zk_proto::records::server::{MultiRequestOp, RequestBody};
@@ -165,10 +164,10 @@ fn step(rng: &mut Rng) -> Step {
                 version: rng.version(),
             }),
         ),
-        12 => (OpCode::Exists, watch_body(rng, client, path)),
-        13 => (OpCode::GetData, watch_body(rng, client, path)),
-        14 => (OpCode::GetChildren, watch_body(rng, client, path)),
-        15 => (OpCode::GetChildren2, watch_body(rng, client, path)),
+        12 => (OpCode::Exists, watch_body(rng, path)),
+        13 => (OpCode::GetData, watch_body(rng, path)),
+        14 => (OpCode::GetChildren, watch_body(rng, path)),
+        15 => (OpCode::GetChildren2, watch_body(rng, path)),
         16 => (OpCode::GetAcl, RequestBody::Path(PathRequest { path })),
         17 => (
             OpCode::GetAllChildrenNumber,
@@ -199,37 +198,24 @@ fn step(rng: &mut Rng) -> Step {
                     .collect(),
             ),
         ),
-        // Client 1's persistent watches stay on the top-level paths (see checkWatches).
-        22 if client == 1 => {
-            let path = rng.pick(&TOP).to_owned();
-            (
-                OpCode::AddWatch,
-                RequestBody::AddWatch(AddWatchRequest {
-                    mode: persistent_mode(&path),
-                    path,
-                }),
-            )
-        }
-        // 3.8's checkWatches answers yes when any connection watches the exact path (fixed
-        // in 3.9 by ZOOKEEPER-4466): only client 0 asks, and only about deeper paths, which
-        // no other client watches.
-        22 if client == 0 => (
-            OpCode::CheckWatches,
-            RequestBody::Watches(WatchesRequest {
-                path: rng.pick(&DEEP).to_owned(),
-                watcher_type: 1 + rng.below(3) as i32,
+        22 => (
+            OpCode::AddWatch,
+            RequestBody::AddWatch(AddWatchRequest {
+                // Now and then a mode that does not exist.
+                mode: [0, 1, 0, 1, 2][rng.below(5)],
+                path,
             }),
         ),
-        22 | 23 => {
-            // Client 1 holds persistent watches: only Any (3) means the same on 3.8 and 3.9
-            // (3.8's Data and Children remove persistent watches too).
-            let watcher_type = if client == 1 {
-                3
+        23 => {
+            let op = if rng.below(2) == 0 {
+                OpCode::CheckWatches
             } else {
-                1 + rng.below(3) as i32
+                OpCode::RemoveWatches
             };
+            // 4 and 5 are 3.9's: a MarshallingError here.
+            let watcher_type = 1 + rng.below(5) as i32;
             (
-                OpCode::RemoveWatches,
+                op,
                 RequestBody::Watches(WatchesRequest { path, watcher_type }),
             )
         }
@@ -250,9 +236,7 @@ fn step(rng: &mut Rng) -> Step {
                 auth: Bytes::from(format!("u{}:p", rng.below(2))),
             }),
         ),
-        // Only client 0, whose watches are all one-shot (3.8 would let SetWatches' standard
-        // watches replace a persistent one).
-        28 if client == 0 => {
+        28 => {
             let mut paths = || (0..rng.below(3)).map(|_| rng.path()).collect::<Vec<_>>();
             return Step::Resume {
                 client,
@@ -267,12 +251,13 @@ fn step(rng: &mut Rng) -> Step {
     Step::Request { client, op, body }
 }
 
-/// An ACL from a small set. Everybody keeps READ: 3.8.0 notifies watchers that lack it,
-/// 3.8.4 and 3.9 do not, and these sequences stay where the versions agree.
+/// An ACL from a small set, READ for everybody or not.
 fn acl(rng: &mut Rng) -> Vec<Acl> {
     let world = |perms| Acl::new(perms, Id::anyone());
     let user = |n: usize| zk_proto::auth::digest_acl(&format!("u{n}"), "p", Perms::ALL);
-    match rng.below(5) {
+    match rng.below(7) {
+        5 => vec![user(0)],
+        6 => vec![world(Perms::CREATE | Perms::DELETE), user(1)],
         0 => Acl::open_unsafe(),
         1 => vec![world(Perms::READ), user(0)],
         2 => vec![world(Perms::READ | Perms::CREATE | Perms::DELETE), user(1)],
@@ -284,16 +269,11 @@ fn acl(rng: &mut Rng) -> Vec<Acl> {
     }
 }
 
-/// Client 1's mode for a path: fixed per path, so that it never holds two on one.
-fn persistent_mode(path: &str) -> i32 {
-    i32::from(path.len() % 2 == 0)
-}
-
-/// A read with a watch flag: only client 0 leaves one-shot watches.
-fn watch_body(rng: &mut Rng, client: usize, path: String) -> RequestBody {
+/// A read, usually leaving a watch.
+fn watch_body(rng: &mut Rng, path: String) -> RequestBody {
     RequestBody::PathWatch(PathWatchRequest {
         path,
-        watch: client == 0 && rng.below(3) != 0,
+        watch: rng.below(3) != 0,
     })
 }
 

@@ -82,3 +82,28 @@ fn conn_request_owned() -> ConnectRequest {
         ..ConnectRequest::default()
     }
 }
+
+#[test]
+fn before_three_nine_watch_checks_answer_for_anyone() {
+    let check = |h: &mut Harness, c: &mut crate::testkit::Client, watcher_type| {
+        let body = RequestBody::Watches(WatchesRequest {
+            path: "/e".into(),
+            watcher_type,
+        });
+        h.call(c, OpCode::CheckWatches, &body).err
+    };
+    for (release, expected) in [((3, 8, 0), 0), ((3, 9, 3), ErrorCode::NoWatcher.as_i32())] {
+        let mut h = as_release(release.0, release.1, release.2);
+        let mut watcher = h.connect(10_000);
+        let mut other = h.connect(10_000);
+        let body = RequestBody::AddWatch(zk_proto::records::AddWatchRequest {
+            path: "/e".into(),
+            mode: 1,
+        });
+        assert_eq!(h.call(&mut watcher, OpCode::AddWatch, &body).err, 0);
+        // 3.8 files the recursive watch with the child manager too, and answers a check
+        // from any connection once anyone watches the path.
+        assert_eq!(check(&mut h, &mut other, 1), expected, "{release:?}");
+        assert_eq!(check(&mut h, &mut other, 2), expected, "{release:?}");
+    }
+}
