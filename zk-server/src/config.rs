@@ -42,6 +42,12 @@ pub struct ServerConfig {
     /// and 3.9.2+. Distributions backport the fix alone: Debian's 3.8.0-11+deb12u2 filters,
     /// while its exists still checks no ACL.
     pub filter_events_by_acl: Option<bool>,
+    /// Answer as a read-only server does (a quorum member cut off from its quorum, with
+    /// `readonlymode.enabled` and local sessions): only clients that accept a read-only
+    /// server may connect (others are closed without a reply), every ConnectResponse says
+    /// read-only, writes and sync get NotReadOnly, sessions are local (no transactions),
+    /// `isro` answers `ro`. Off by default.
+    pub read_only: bool,
     /// The client port, as the `conf` four-letter word reports it (the core listens on
     /// nothing; the embedded runner sets the port it bound). 2181.
     pub client_port: u16,
@@ -66,6 +72,7 @@ impl Default for ServerConfig {
             server_id: 1,
             version: zk_proto::ServerVersion::new(3, 9, 3),
             filter_events_by_acl: None,
+            read_only: false,
             client_port: zk_proto::DEFAULT_PORT,
             start_time_ms: 0,
         }
@@ -147,6 +154,13 @@ impl ServerConfig {
     #[must_use]
     pub fn with_filter_events_by_acl(mut self, filter: Option<bool>) -> Self {
         self.filter_events_by_acl = filter;
+        self
+    }
+
+    /// Sets [`read_only`](Self::read_only).
+    #[must_use]
+    pub fn with_read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
         self
     }
 

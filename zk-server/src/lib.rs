@@ -37,9 +37,9 @@
 //!
 //! # Not yet
 //!
-//! A read-only mode is not implemented. [`ServerConfig::version`] makes the server answer
-//! as an older release in what the client sees of the protocol (see its docs); 3.9.3 by
-//! default. Of the four-letter words, `ruok`, `isro`, `srvr`, `stat`, `conf`, `cons`,
+//! [`ServerConfig::version`] makes the server answer as an older release in what the client
+//! sees of the protocol (see its docs; 3.9.3 by default), and [`ServerConfig::read_only`]
+//! as a read-only server. Of the four-letter words, `ruok`, `isro`, `srvr`, `stat`, `conf`, `cons`,
 //! `wchs`, `dump`, `envi` and `mntr` are served.
 
 #![forbid(unsafe_code)]

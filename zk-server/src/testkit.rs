@@ -155,13 +155,18 @@ impl Harness {
 
     /// A new session with a `timeout_ms` request.
     pub(crate) fn connect(&mut self, timeout_ms: i32) -> Client {
+        self.connect_accepting(timeout_ms, false)
+    }
+
+    /// A new session from a client that accepts a read-only server if `read_only`.
+    pub(crate) fn connect_accepting(&mut self, timeout_ms: i32, read_only: bool) -> Client {
         let conn = self.accept();
         let response = self.handshake(
             conn,
             &ConnectRequest {
                 timeout_ms,
                 passwd: Bytes::from_static(&[0; 16]),
-                read_only: Some(false),
+                read_only: Some(read_only),
                 ..ConnectRequest::default()
             },
         );

@@ -327,3 +327,20 @@ fn a_restart_keeps_the_tree_and_the_sessions() {
     client.close();
     server.stop();
 }
+
+#[test]
+fn a_read_only_server_serves_reads_to_clients_that_accept_one() {
+    let server = EmbeddedServer::start_with(ServerConfig::default().with_read_only(true)).unwrap();
+    let client = zk_client_blocking::builder(&server.connect_string())
+        .read_only(true)
+        .connect()
+        .unwrap();
+    assert_eq!(
+        client.state(),
+        zk_client_blocking::SessionState::ConnectedReadOnly
+    );
+    assert!(client.exists("/zookeeper").unwrap().is_some());
+    assert!(client.create("/nope", "").is_err(), "writes are refused");
+    assert!(client.exists("/nope").unwrap().is_none());
+    client.close();
+}

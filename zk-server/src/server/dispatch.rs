@@ -102,6 +102,11 @@ impl Server {
             self.unimplemented(at);
             return;
         }
+        if self.config.read_only && (is_write(op) || op == OpCode::Sync) {
+            let zxid = self.last_zxid;
+            self.reply(conn, at.xid, zxid, Err(ErrorCode::NotReadOnly));
+            return;
+        }
         match op {
             // Internal opcodes, and check outside multi (3.9.3 rejects it this way).
             OpCode::Notification

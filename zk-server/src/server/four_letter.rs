@@ -19,7 +19,7 @@ impl Server {
         match word {
             b"ruok" => out.push_str("imok"),
             // No trailing newline, as ZooKeeper writes it.
-            b"isro" => out.push_str("rw"),
+            b"isro" => out.push_str(if self.config.read_only { "ro" } else { "rw" }),
             b"srvr" => self.server_stats(&mut out, false),
             b"stat" => self.server_stats(&mut out, true),
             b"conf" => self.conf(&mut out),
@@ -63,6 +63,9 @@ impl Server {
     fn server_stats(&self, out: &mut String, clients: bool) {
         let version = self.version_text();
         let _ = writeln!(out, "Zookeeper version: {version}, built on {BUILT}");
+        if self.config.read_only {
+            out.push_str("READ-ONLY mode; serving only read-only clients\n");
+        }
         if clients {
             out.push_str("Clients:\n");
             for id in self.conns.keys() {
@@ -74,13 +77,23 @@ impl Server {
         let _ = write!(
             out,
             "Latency min/avg/max: 0/0.0/0\nReceived: {}\nSent: {}\nConnections: {}\n\
-             Outstanding: 0\nZxid: 0x{:x}\nMode: standalone\nNode count: {}\n",
+             Outstanding: 0\nZxid: 0x{:x}\nMode: {}\nNode count: {}\n",
             self.received,
             self.sent,
             self.conns.len(),
             self.last_zxid,
+            self.mode(),
             self.tree.len()
         );
+    }
+
+    /// `standalone`, or `read-only`.
+    fn mode(&self) -> &'static str {
+        if self.config.read_only {
+            "read-only"
+        } else {
+            "standalone"
+        }
     }
 
     fn conf(&self, out: &mut String) {
@@ -187,7 +200,7 @@ impl Server {
                 "version",
                 format!("{}, built on {BUILT}", self.version_text()),
             ),
-            ("server_state", "standalone".to_owned()),
+            ("server_state", self.mode().to_owned()),
             ("avg_latency", "0.0".to_owned()),
             ("max_latency", "0".to_owned()),
             ("min_latency", "0".to_owned()),

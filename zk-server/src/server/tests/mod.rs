@@ -7,6 +7,7 @@ mod handshake;
 mod hostile;
 mod multi;
 mod personality;
+mod read_only;
 mod reaper;
 mod sessions;
 mod snapshot;
