@@ -28,8 +28,9 @@ impl Server {
         let Some(connection) = self.conns.get_mut(&conn) else {
             return;
         };
-        let data = match connection.head.take() {
-            None => data.to_vec(),
+        match connection.head.take() {
+            None => connection.decoder.push(data),
+            // The first bytes of the connection: a four-letter word, or the start of frames.
             Some(mut head) => {
                 head.extend_from_slice(data);
                 if head.len() < 4 {
@@ -42,13 +43,11 @@ impl Server {
                     self.close(conn);
                     return;
                 }
-                head
+                if let Some(connection) = self.conns.get_mut(&conn) {
+                    connection.decoder.push(&head);
+                }
             }
-        };
-        let Some(connection) = self.conns.get_mut(&conn) else {
-            return;
-        };
-        connection.decoder.push(&data);
+        }
         loop {
             let Some(connection) = self.conns.get_mut(&conn) else {
                 return;
