@@ -90,6 +90,14 @@ fn run(addr: &str, steps: &[Step]) -> Vec<String> {
                     norm.events(&events),
                 ));
             }
+            Step::Expire { client } => {
+                let (session, passwd) = (clients[*client].session, clients[*client].passwd.clone());
+                zk_testing::expire_session_at(addr, session, &passwd).expect("expire");
+                lines.push(format!("{i} c{client} expired"));
+                clients[*client] = WireClient::connect(addr, TIMEOUT_MS);
+                norm.sessions.push(clients[*client].session);
+                sort_events = true;
+            }
             Step::CloseSession { client } => {
                 let reply = clients[*client].close_session();
                 let events = std::mem::take(&mut clients[*client].events);

@@ -84,6 +84,9 @@ pub(crate) enum Step {
     Reconnect { client: usize },
     /// The client closes its session and opens a new one.
     CloseSession { client: usize },
+    /// The session is expired from outside (another connection attaches to it and closes
+    /// it); the client then opens a new one.
+    Expire { client: usize },
     /// The client reconnects and sends SetWatches for these paths, relative to the last zxid
     /// it saw: what changed since is caught up with events, the rest registered.
     Resume {
@@ -147,7 +150,7 @@ fn step(rng: &mut Rng) -> Step {
     let client = rng.below(CLIENTS);
     let path = rng.path();
     let data = Bytes::from(vec![b'x'; rng.below(4)]);
-    let (op, body) = match rng.below(30) {
+    let (op, body) = match rng.below(31) {
         0..=7 => create(rng, &path),
         8 | 9 => (
             OpCode::Delete,
@@ -245,6 +248,7 @@ fn step(rng: &mut Rng) -> Step {
                 child: paths(),
             };
         }
+        29 => return Step::Expire { client },
         _ if client == 2 => return Step::CloseSession { client },
         _ => (OpCode::Sync, RequestBody::Path(PathRequest { path })),
     };

@@ -32,7 +32,7 @@ pub(crate) struct WireClient {
     decoder: FrameDecoder,
     xid: i32,
     pub(crate) session: i64,
-    passwd: Bytes,
+    pub(crate) passwd: Bytes,
     timeout_ms: i32,
     /// The highest zxid seen in a reply, for re-attaching.
     pub(crate) last_zxid: i64,
