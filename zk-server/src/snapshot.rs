@@ -70,7 +70,10 @@ pub(crate) fn encode(last_zxid: i64, tree: &DataTree, sessions: &[(i64, i32)]) -
     for (path, node) in nodes {
         path.encode(&mut out);
         node.data.encode(&mut out);
-        node.acl.encode(&mut out);
+        write_vec_len(&mut out, node.acl.len());
+        for entry in node.acl.iter() {
+            entry.encode(&mut out);
+        }
         for v in [node.czxid, node.mzxid, node.pzxid, node.ctime, node.mtime] {
             write_i64(&mut out, v);
         }
@@ -101,7 +104,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
         let path = String::decode(&mut r)?;
         let data = Option::<Bytes>::decode(&mut r)?;
         let acl = Vec::<Acl>::decode(&mut r)?;
-        let mut node = Node::new(data, acl, NodeKind::Persistent, 0, 0);
+        let mut node = Node::new(data, acl.into(), NodeKind::Persistent, 0, 0);
         node.czxid = r.read_i64()?;
         node.mzxid = r.read_i64()?;
         node.pzxid = r.read_i64()?;

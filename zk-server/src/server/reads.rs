@@ -78,7 +78,7 @@ impl Server {
                 }
                 // Without ADMIN, digest hashes are not shown.
                 let acl = if permits(&node.acl, Perms::ADMIN, &ids) {
-                    node.acl.clone()
+                    node.acl.to_vec()
                 } else {
                     masked(&node.acl)
                 };

@@ -313,7 +313,7 @@ impl Server {
             _ if ephemeral => NodeKind::Ephemeral(txn.session),
             _ => NodeKind::Persistent,
         };
-        let node = Node::new(data, acl, kind, txn.zxid, txn.time);
+        let node = Node::new(data, self.tree.intern(acl), kind, txn.zxid, txn.time);
         effects.record(self.tree.create(path.clone(), node, txn.zxid))?;
         let stat = self.stat_of(&path)?;
         Ok(Done::Created { path, stat })

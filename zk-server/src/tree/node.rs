@@ -1,9 +1,14 @@
 //! One znode: its data, ACL, children and the persisted half of its Stat.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use zk_proto::{Acl, Stat};
+
+/// An ACL as nodes hold it: shared, since most nodes of a tree have one of a few ACLs
+/// (ZooKeeper keeps a reference-counted cache of them for the same reason).
+pub(crate) type SharedAcl = Arc<[Acl]>;
 
 /// The largest TTL ZooKeeper accepts: 40 bits of milliseconds.
 pub(crate) const MAX_TTL_MS: i64 = 0xff_ffff_ffff;
@@ -62,7 +67,7 @@ impl NodeKind {
 pub(crate) struct Node {
     /// `None` is null data, which ZooKeeper keeps apart from empty data.
     pub(crate) data: Option<Bytes>,
-    pub(crate) acl: Vec<Acl>,
+    pub(crate) acl: SharedAcl,
     pub(crate) czxid: i64,
     pub(crate) mzxid: i64,
     pub(crate) pzxid: i64,
@@ -82,7 +87,7 @@ impl Node {
     /// A node created by the transaction `zxid` at wall time `time`.
     pub(crate) fn new(
         data: Option<Bytes>,
-        acl: Vec<Acl>,
+        acl: SharedAcl,
         kind: NodeKind,
         zxid: i64,
         time: i64,
@@ -106,7 +111,7 @@ impl Node {
     /// A node that exists from the start (the root and `/zookeeper`'s nodes): every zxid
     /// and time 0, as in a fresh ZooKeeper, and an empty (not null) data array.
     pub(crate) fn builtin(acl: Vec<Acl>) -> Node {
-        Node::new(Some(Bytes::new()), acl, NodeKind::Persistent, 0, 0)
+        Node::new(Some(Bytes::new()), acl.into(), NodeKind::Persistent, 0, 0)
     }
 
     /// The Stat a client sees (`DataNode.copyStat`).
@@ -172,14 +177,20 @@ mod tests {
 
     #[test]
     fn masked_owners_and_null_data() {
-        let node = Node::new(None, Acl::open_unsafe(), NodeKind::Container, 5, 9);
+        let node = Node::new(None, Acl::open_unsafe().into(), NodeKind::Container, 5, 9);
         let stat = node.stat();
         assert_eq!((stat.ephemeral_owner, stat.data_length), (0, 0));
         assert_eq!(
             (stat.czxid, stat.mzxid, stat.pzxid, stat.ctime),
             (5, 5, 5, 9)
         );
-        let node = Node::new(None, Acl::open_unsafe(), NodeKind::Ephemeral(7), 5, 9);
+        let node = Node::new(
+            None,
+            Acl::open_unsafe().into(),
+            NodeKind::Ephemeral(7),
+            5,
+            9,
+        );
         assert_eq!(node.stat().ephemeral_owner, 7);
     }
 }
