@@ -340,7 +340,7 @@ fn serve(stream: TcpStream, shared: &Arc<Shared>) -> io::Result<()> {
         let _ = stream.shutdown(Shutdown::Both);
         return Ok(());
     }
-    let conn = state.server.accept(peer, Instant::now());
+    let conn = state.server.accept_from(peer, Instant::now());
     state.conns.insert(
         conn,
         Writer {

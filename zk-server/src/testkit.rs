@@ -118,7 +118,7 @@ impl Harness {
     pub(crate) fn accept(&mut self) -> ConnectionId {
         let conn = self
             .server
-            .accept(Some("127.0.0.1:40000".parse().unwrap()), self.now);
+            .accept_from(Some("127.0.0.1:40000".parse().unwrap()), self.now);
         self.inboxes.insert(conn, Inbox::default());
         conn
     }

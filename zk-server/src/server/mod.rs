@@ -16,7 +16,7 @@ mod writes;
 mod tests;
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -133,9 +133,15 @@ impl Server {
         &self.config
     }
 
-    /// A connection was accepted from `peer` (its address, for `ip` ACLs, whoAmI and the
-    /// four-letter words; `None` if unknown). Returns the id to pass with its input.
-    pub fn accept(&mut self, peer: Option<SocketAddr>, now: Instant) -> ConnectionId {
+    /// A connection was accepted from `peer` (its address, for `ip` ACLs and whoAmI; `None`
+    /// if unknown). Returns the id to pass with its input.
+    pub fn accept(&mut self, peer: Option<IpAddr>, now: Instant) -> ConnectionId {
+        self.accept_from(peer.map(|ip| SocketAddr::new(ip, 0)), now)
+    }
+
+    /// [`accept`](Server::accept) with the peer's whole socket address, which the
+    /// four-letter words `stat` and `cons` show.
+    pub fn accept_from(&mut self, peer: Option<SocketAddr>, now: Instant) -> ConnectionId {
         let id = ConnectionId::new(self.next_conn);
         self.next_conn += 1;
         self.conns
