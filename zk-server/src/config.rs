@@ -32,6 +32,25 @@ pub struct ServerConfig {
     pub sessionless_timeout: Duration,
     /// The server id in the top byte of session ids (1, as a standalone ZooKeeper uses).
     pub server_id: u8,
+    /// The release to answer as (3.9.3 by default): which opcodes exist, the zxid in
+    /// notifications, create results in multi, the persistent watcher types, the READ
+    /// checks of exists and of notifications, the read-only byte of 3.9.0 to 3.9.2, the watch
+    /// modes and watch checks of releases before 3.9, and the version `srvr` reports.
+    pub version: zk_proto::ServerVersion,
+    /// Whether notifications go only to connections with READ on the node
+    /// (CVE-2024-23944); `None` (the default) follows [`version`](Self::version): 3.8.4+
+    /// and 3.9.2+. Distributions backport the fix alone: Debian's 3.8.0-11+deb12u2 filters,
+    /// while its exists still checks no ACL.
+    pub filter_events_by_acl: Option<bool>,
+    /// Answer as a read-only server does (a quorum member cut off from its quorum, with
+    /// `readonlymode.enabled` and local sessions): only clients that accept a read-only
+    /// server may connect (others are closed without a reply), every ConnectResponse says
+    /// read-only, writes and sync get NotReadOnly, sessions are local (no transactions),
+    /// `isro` answers `ro`. Off by default.
+    pub read_only: bool,
+    /// The client port, as the `conf` four-letter word reports it (the core listens on
+    /// nothing; the embedded runner sets the port it bound). 2181.
+    pub client_port: u16,
     /// The wall clock, in milliseconds since the epoch, at the `now` the server was created
     /// with: node times (`ctime`, `mtime`) and session ids derive from it and the `Instant`s
     /// passed in since. 0 by default, so that a run is reproducible; the embedded runner sets
@@ -51,6 +70,10 @@ impl Default for ServerConfig {
             container_check_interval: Duration::from_secs(60),
             sessionless_timeout: Duration::from_secs(10),
             server_id: 1,
+            version: zk_proto::ServerVersion::new(3, 9, 3),
+            filter_events_by_acl: None,
+            read_only: false,
+            client_port: zk_proto::DEFAULT_PORT,
             start_time_ms: 0,
         }
     }
@@ -117,6 +140,34 @@ impl ServerConfig {
     #[must_use]
     pub fn with_server_id(mut self, id: u8) -> Self {
         self.server_id = id;
+        self
+    }
+
+    /// Sets [`version`](Self::version).
+    #[must_use]
+    pub fn with_version(mut self, version: zk_proto::ServerVersion) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// Sets [`filter_events_by_acl`](Self::filter_events_by_acl).
+    #[must_use]
+    pub fn with_filter_events_by_acl(mut self, filter: Option<bool>) -> Self {
+        self.filter_events_by_acl = filter;
+        self
+    }
+
+    /// Sets [`read_only`](Self::read_only).
+    #[must_use]
+    pub fn with_read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
+    }
+
+    /// Sets [`client_port`](Self::client_port).
+    #[must_use]
+    pub fn with_client_port(mut self, port: u16) -> Self {
+        self.client_port = port;
         self
     }
 

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
@@ -49,10 +50,24 @@ struct Shared {
 #[derive(Debug)]
 struct State {
     server: Server,
-    /// Each connection's writer queue and a handle to shut its socket down.
-    conns: HashMap<ConnectionId, (Sender<Vec<u8>>, TcpStream)>,
+    /// Each connection's writer.
+    conns: HashMap<ConnectionId, Writer>,
     threads: Vec<JoinHandle<()>>,
     stopped: bool,
+}
+
+/// The most bytes that may wait for one slow reader before its connection is closed: a
+/// client that stops reading costs bounded memory.
+const MAX_QUEUED: usize = 64 << 20;
+
+/// One connection's writer thread, as the dispatcher sees it.
+#[derive(Debug)]
+struct Writer {
+    queue: Sender<Vec<u8>>,
+    /// Bytes handed to the writer and not yet written.
+    queued: Arc<AtomicUsize>,
+    /// To shut the socket down on stop.
+    stream: TcpStream,
 }
 
 impl EmbeddedServer {
@@ -72,17 +87,80 @@ impl EmbeddedServer {
     /// # Errors
     ///
     /// Binding the loopback listener or starting a thread failed.
-    pub fn start_with(mut config: ServerConfig) -> io::Result<EmbeddedServer> {
+    pub fn start_with(config: ServerConfig) -> io::Result<EmbeddedServer> {
+        EmbeddedServer::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), config)
+    }
+
+    /// Starts a server with `config` listening on `addr` (port 0 for one the system picks),
+    /// as the `zk-server` binary does.
+    ///
+    /// # Errors
+    ///
+    /// Binding the listener or starting a thread failed.
+    pub fn start_on(addr: SocketAddr, config: ServerConfig) -> io::Result<EmbeddedServer> {
+        EmbeddedServer::launch(addr, config, None)
+    }
+
+    /// Starts a server on `addr` carrying on from `snapshot` (see [`EmbeddedServer::snapshot`]
+    /// and [`Server::restore`]): the same tree, zxid and sessions, which their clients may
+    /// re-attach to.
+    ///
+    /// # Errors
+    ///
+    /// The snapshot is damaged ([`io::ErrorKind::InvalidData`], carrying the
+    /// [`SnapshotError`](crate::SnapshotError)), or binding the listener or starting a thread
+    /// failed.
+    pub fn start_from_snapshot(
+        addr: SocketAddr,
+        config: ServerConfig,
+        snapshot: &[u8],
+    ) -> io::Result<EmbeddedServer> {
+        EmbeddedServer::launch(addr, config, Some(snapshot))
+    }
+
+    /// The state a restart keeps (the tree, the zxid, the sessions), for
+    /// [`EmbeddedServer::start_from_snapshot`] or a file.
+    pub fn snapshot(&self) -> Vec<u8> {
+        self.inspect(Server::snapshot)
+    }
+
+    /// Stops the server and starts it again on the same address with the same state:
+    /// clients see their connections drop, reconnect and find their sessions, ephemerals
+    /// and data, as after a ZooKeeper restart.
+    ///
+    /// # Errors
+    ///
+    /// Binding the address again or starting a thread failed.
+    pub fn restart(self) -> io::Result<EmbeddedServer> {
+        let snapshot = self.snapshot();
+        // Node times go on from the wall clock, not from the first start.
+        let config = self.inspect(|s| s.config().clone()).with_start_time_ms(0);
+        let addr = self.addr;
+        self.stop();
+        EmbeddedServer::start_from_snapshot(addr, config, &snapshot)
+    }
+
+    fn launch(
+        addr: SocketAddr,
+        mut config: ServerConfig,
+        snapshot: Option<&[u8]>,
+    ) -> io::Result<EmbeddedServer> {
         if config.start_time_ms == 0 {
             config.start_time_ms = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         }
-        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
+        config.client_port = addr.port();
+        let server = match snapshot {
+            None => Server::new(config, Instant::now()),
+            Some(bytes) => Server::restore(config, bytes, Instant::now())
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?,
+        };
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                server: Server::new(config, Instant::now()),
+                server,
                 conns: HashMap::new(),
                 threads: Vec::new(),
                 stopped: false,
@@ -163,13 +241,22 @@ impl EmbeddedServer {
                 return;
             }
             state.stopped = true;
-            for (_, (_, stream)) in state.conns.drain() {
-                let _ = stream.shutdown(Shutdown::Both);
+            for (_, writer) in state.conns.drain() {
+                let _ = writer.stream.shutdown(Shutdown::Both);
             }
         }
         self.shared.wake.notify_all();
         // The acceptor blocks in accept(): a connection of our own wakes it to see `stopped`.
-        let _ = TcpStream::connect(self.addr);
+        let wake = match self.addr {
+            SocketAddr::V4(a) if a.ip().is_unspecified() => {
+                SocketAddr::from(([127, 0, 0, 1], a.port()))
+            }
+            SocketAddr::V6(a) if a.ip().is_unspecified() => {
+                SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, a.port()))
+            }
+            other => other,
+        };
+        let _ = TcpStream::connect(wake);
         for handle in [self.acceptor.take(), self.timer.take()]
             .into_iter()
             .flatten()
@@ -202,9 +289,20 @@ impl State {
         while let Some(output) = self.server.poll_output() {
             match output {
                 Output::Transmit { conn, data } => {
-                    if let Some((writer, _)) = self.conns.get(&conn) {
-                        let _ = writer.send(data);
+                    let Some(writer) = self.conns.get(&conn) else {
+                        continue;
+                    };
+                    let len = data.len();
+                    if writer.queued.fetch_add(len, Ordering::AcqRel) + len > MAX_QUEUED {
+                        // A reader this far behind is stalled: its connection goes, as a
+                        // network failure would take it (its Close follows in this loop),
+                        // and its socket at once, so that the blocked writer lets go of the
+                        // queue.
+                        let _ = writer.stream.shutdown(Shutdown::Both);
+                        self.server.close_connection(conn);
+                        continue;
                     }
+                    let _ = writer.queue.send(data);
                 }
                 // Dropping the sender lets the writer finish the queue, then shut down.
                 Output::Close(conn) => {
@@ -231,17 +329,26 @@ fn run_acceptor(listener: &TcpListener, shared: &Arc<Shared>) {
 /// Starts the reader and writer of one accepted connection.
 fn serve(stream: TcpStream, shared: &Arc<Shared>) -> io::Result<()> {
     let _ = stream.set_nodelay(true);
-    let peer = stream.peer_addr().ok().map(|a| a.ip());
+    let peer = stream.peer_addr().ok();
     let reader_stream = stream.try_clone()?;
     let mut writer_stream = stream.try_clone()?;
     let (tx, rx) = channel::<Vec<u8>>();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let written = Arc::clone(&queued);
     let mut state = shared.lock();
     if state.stopped {
         let _ = stream.shutdown(Shutdown::Both);
         return Ok(());
     }
-    let conn = state.server.accept(peer, Instant::now());
-    state.conns.insert(conn, (tx, stream));
+    let conn = state.server.accept_from(peer, Instant::now());
+    state.conns.insert(
+        conn,
+        Writer {
+            queue: tx,
+            queued,
+            stream,
+        },
+    );
     let writer = std::thread::Builder::new()
         .name(format!("zk-server-write-{conn}"))
         .spawn(move || {
@@ -249,6 +356,7 @@ fn serve(stream: TcpStream, shared: &Arc<Shared>) -> io::Result<()> {
                 if writer_stream.write_all(&data).is_err() {
                     break;
                 }
+                written.fetch_sub(data.len(), Ordering::AcqRel);
             }
             let _ = writer_stream.shutdown(Shutdown::Both);
         })?;

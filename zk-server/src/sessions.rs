@@ -71,6 +71,31 @@ impl Sessions {
         id
     }
 
+    /// Brings back a session from a snapshot: no connection, a full timeout from `now` to
+    /// re-attach. Later ids do not collide with it.
+    pub(crate) fn restore(&mut self, id: i64, timeout_ms: i32, now: Instant) {
+        let deadline = self.deadline(now, timeout_ms);
+        self.live.insert(
+            id,
+            Session {
+                timeout_ms,
+                deadline,
+                conn: None,
+            },
+        );
+        if id >= self.next_id {
+            self.next_id = id.wrapping_add(1);
+        }
+    }
+
+    /// Every live session and its timeout, in id order.
+    pub(crate) fn timeouts(&self) -> Vec<(i64, i32)> {
+        self.live
+            .iter()
+            .map(|(id, s)| (*id, s.timeout_ms))
+            .collect()
+    }
+
     /// The session `id`, if it is live.
     pub(crate) fn get(&self, id: i64) -> Option<&Session> {
         self.live.get(&id)

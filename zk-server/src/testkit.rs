@@ -83,6 +83,15 @@ impl Harness {
         }
     }
 
+    /// A harness around a server made elsewhere (restored from a snapshot, say).
+    pub(crate) fn with_server(server: Server, now: Instant) -> Harness {
+        Harness {
+            server,
+            now,
+            inboxes: BTreeMap::new(),
+        }
+    }
+
     pub(crate) fn default_config() -> ServerConfig {
         ServerConfig::default().with_start_time_ms(1_700_000_000_000)
     }
@@ -109,7 +118,7 @@ impl Harness {
     pub(crate) fn accept(&mut self) -> ConnectionId {
         let conn = self
             .server
-            .accept(Some("127.0.0.1".parse().unwrap()), self.now);
+            .accept_from(Some("127.0.0.1:40000".parse().unwrap()), self.now);
         self.inboxes.insert(conn, Inbox::default());
         conn
     }
@@ -146,13 +155,18 @@ impl Harness {
 
     /// A new session with a `timeout_ms` request.
     pub(crate) fn connect(&mut self, timeout_ms: i32) -> Client {
+        self.connect_accepting(timeout_ms, false)
+    }
+
+    /// A new session from a client that accepts a read-only server if `read_only`.
+    pub(crate) fn connect_accepting(&mut self, timeout_ms: i32, read_only: bool) -> Client {
         let conn = self.accept();
         let response = self.handshake(
             conn,
             &ConnectRequest {
                 timeout_ms,
                 passwd: Bytes::from_static(&[0; 16]),
-                read_only: Some(false),
+                read_only: Some(read_only),
                 ..ConnectRequest::default()
             },
         );

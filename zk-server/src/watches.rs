@@ -32,6 +32,9 @@ pub(crate) struct WatchTable {
     by_path: BTreeMap<String, BTreeMap<ConnectionId, Modes>>,
     /// How many registrations carry RECURSIVE: without any, ancestors need no look-up.
     recursive: usize,
+    /// Releases before 3.9 keep one mode per registration: the last one set replaces the
+    /// others (so a one-shot watch set after a persistent one makes it one-shot).
+    single_mode: bool,
 }
 
 impl WatchTable {
@@ -43,22 +46,35 @@ impl WatchTable {
             .or_default()
             .entry(conn)
             .or_insert(Modes(0));
-        if mode.has(Modes::RECURSIVE) && !modes.has(Modes::RECURSIVE) {
-            self.recursive += 1;
+        let before = modes.has(Modes::RECURSIVE);
+        if self.single_mode {
+            modes.0 = mode.0;
+        } else {
+            modes.0 |= mode.0;
         }
-        modes.0 |= mode.0;
+        match (before, modes.has(Modes::RECURSIVE)) {
+            (false, true) => self.recursive += 1,
+            (true, false) => self.recursive -= 1,
+            _ => {}
+        }
     }
 
     /// The connections to notify of an event on `path`, without those in `suppress`, in
-    /// connection order; their STANDARD modes at `path` are spent.
+    /// connection order; their STANDARD modes at `path` are spent. `children_changed` says
+    /// the event is NodeChildrenChanged, which no RECURSIVE registration hears (only 3.8's
+    /// child manager holds any).
     pub(crate) fn trigger(
         &mut self,
         path: &str,
         suppress: &BTreeSet<ConnectionId>,
+        children_changed: bool,
     ) -> BTreeSet<ConnectionId> {
         let mut hit = BTreeSet::new();
         if let Some(watchers) = self.by_path.get_mut(path) {
             watchers.retain(|conn, modes| {
+                if children_changed && *modes == Modes::RECURSIVE {
+                    return true;
+                }
                 hit.insert(*conn);
                 modes.0 &= !Modes::STANDARD.0;
                 modes.0 != 0
@@ -67,7 +83,7 @@ impl WatchTable {
                 self.by_path.remove(path);
             }
         }
-        if self.recursive > 0 {
+        if self.recursive > 0 && !children_changed {
             for ancestor in ancestors(path) {
                 if let Some(watchers) = self.by_path.get(ancestor) {
                     hit.extend(
@@ -89,6 +105,12 @@ impl WatchTable {
             .get(path)
             .and_then(|w| w.get(&conn))
             .is_some_and(|m| mode.is_none_or(|mode| m.has(mode)))
+    }
+
+    /// Whether any connection holds a registration on `path` (what 3.8's checkWatches
+    /// answers, whichever connection asks).
+    pub(crate) fn any_at(&self, path: &str) -> bool {
+        self.by_path.contains_key(path)
     }
 
     /// Removes `mode` (every mode when `None`) from the connection's registration on
@@ -129,6 +151,18 @@ impl WatchTable {
         self.recursive -= recursive;
     }
 
+    /// Number of connections holding a registration here.
+    pub(crate) fn connections(&self) -> usize {
+        let conns: std::collections::BTreeSet<&ConnectionId> =
+            self.by_path.values().flat_map(BTreeMap::keys).collect();
+        conns.len()
+    }
+
+    /// Number of paths watched.
+    pub(crate) fn paths(&self) -> usize {
+        self.by_path.len()
+    }
+
     /// Number of (path, connection) registrations.
     pub(crate) fn len(&self) -> usize {
         self.by_path.values().map(BTreeMap::len).sum()
@@ -158,6 +192,18 @@ pub(crate) struct Watches {
 }
 
 impl Watches {
+    /// Both managers, with one mode per registration if `single_mode` (before 3.9).
+    pub(crate) fn new(single_mode: bool) -> Watches {
+        let table = WatchTable {
+            single_mode,
+            ..WatchTable::default()
+        };
+        Watches {
+            data: table.clone(),
+            child: table,
+        }
+    }
+
     /// Forgets a closed connection's registrations.
     pub(crate) fn remove_connection(&mut self, conn: ConnectionId) {
         self.data.remove_connection(conn);
@@ -175,7 +221,7 @@ mod tests {
 
     fn fire(table: &mut WatchTable, path: &str) -> Vec<u64> {
         table
-            .trigger(path, &BTreeSet::new())
+            .trigger(path, &BTreeSet::new(), false)
             .into_iter()
             .map(|c| c.get())
             .collect()
@@ -206,7 +252,7 @@ mod tests {
         assert_eq!(fire(&mut t, "/a"), [1, 2, 3, 4]);
         assert_eq!(fire(&mut t, "/x"), [1]);
         let suppress = [c(1)].into_iter().collect();
-        assert_eq!(t.trigger("/a/b", &suppress).len(), 1);
+        assert_eq!(t.trigger("/a/b", &suppress, false).len(), 1);
     }
 
     #[test]
@@ -225,6 +271,25 @@ mod tests {
         t.add("/b", c(2), Modes::STANDARD);
         t.remove_connection(c(1));
         assert_eq!((t.len(), t.recursive), (1, 0));
+    }
+
+    #[test]
+    fn before_three_nine_the_last_mode_set_wins() {
+        let mut t = WatchTable {
+            single_mode: true,
+            ..WatchTable::default()
+        };
+        t.add("/a", c(1), Modes::RECURSIVE);
+        t.add("/a", c(1), Modes::STANDARD);
+        assert_eq!(t.recursive, 0);
+        assert_eq!(fire(&mut t, "/a"), [1]);
+        assert_eq!(
+            fire(&mut t, "/a"),
+            Vec::<u64>::new(),
+            "the recursive watch went with it"
+        );
+        t.add("/b", c(2), Modes::STANDARD);
+        assert!(t.any_at("/b") && !t.any_at("/a"));
     }
 
     #[test]

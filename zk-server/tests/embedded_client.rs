@@ -71,6 +71,12 @@ fn create_get_set_children_and_stat() {
     assert!(client.delete("/a", None).is_err(), "not empty");
     client.delete_recursive("/a").unwrap();
     assert!(client.exists("/a").unwrap().is_none());
+    // The version a probing client reads from `srvr`.
+    assert_eq!(
+        client.server_version().unwrap(),
+        zk_client_blocking::ServerVersion::new(3, 9, 3)
+    );
+    assert_eq!(client.four_letter_word("ruok").unwrap(), "imok");
     let who = client.who_am_i().unwrap();
     assert_eq!(who.len(), 1);
     assert_eq!(
@@ -250,4 +256,91 @@ fn a_chrooted_client_sees_its_subtree() {
     assert_eq!(app.get_children("/").unwrap(), ["x"]);
     app.close();
     root.close();
+}
+
+#[test]
+fn a_client_that_stops_reading_loses_its_connection_not_the_server() {
+    let server = EmbeddedServer::start().unwrap();
+    let client = connect(&server);
+    client.create("/big", vec![7u8; 1_000_000]).unwrap();
+    // Pipelines 200 reads of a 1 MB node (200 MB of replies) and reads nothing.
+    let mut stalled = TcpStream::connect(server.addr()).unwrap();
+    let connect = ConnectRequest {
+        timeout_ms: 30_000,
+        passwd: Bytes::from_static(&[0; 16]),
+        read_only: Some(false),
+        ..ConnectRequest::default()
+    };
+    let mut out = Vec::new();
+    write_frame(&mut out, |b| connect.encode(b));
+    for xid in 1..=200 {
+        write_frame(&mut out, |b| {
+            RequestHeader { xid, op: 4 }.encode(b);
+            zk_proto::records::PathWatchRequest {
+                path: "/big".into(),
+                watch: false,
+            }
+            .encode(b);
+        });
+    }
+    stalled.write_all(&out).unwrap();
+    // Reading nothing, the connection is cut once 64 MiB wait for it: the server then has
+    // only the other client's. (Polled: the server offers no event for it.)
+    let hang_guard = std::time::Instant::now() + Duration::from_secs(60);
+    while server.inspect(zk_server::Server::connection_count) > 1 {
+        assert!(std::time::Instant::now() < hang_guard, "never cut off");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut total = 0usize;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match stalled.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => total += n,
+        }
+    }
+    assert!(total < 100 * 1_000_000, "{total} bytes arrived");
+    // Everyone else is still served.
+    assert_eq!(client.get_data("/big").unwrap().0.len(), 1_000_000);
+    client.close();
+}
+
+#[test]
+fn a_restart_keeps_the_tree_and_the_sessions() {
+    let server = EmbeddedServer::start().unwrap();
+    let client = connect(&server);
+    client.create("/kept", "data").unwrap();
+    client
+        .create_with("/mine", "", &CreateOptions::mode(CreateMode::Ephemeral))
+        .unwrap();
+    let session = client.session_id().unwrap();
+    let addr = server.addr();
+    let server = server.restart().unwrap();
+    assert_eq!(server.addr(), addr);
+    // The client reconnects by itself to the same address and re-attaches its session.
+    assert_eq!(client.get_data("/kept").unwrap().0.as_ref(), b"data");
+    assert!(
+        client.exists("/mine").unwrap().is_some(),
+        "the ephemeral survived"
+    );
+    assert_eq!(client.session_id(), Some(session));
+    client.close();
+    server.stop();
+}
+
+#[test]
+fn a_read_only_server_serves_reads_to_clients_that_accept_one() {
+    let server = EmbeddedServer::start_with(ServerConfig::default().with_read_only(true)).unwrap();
+    let client = zk_client_blocking::builder(&server.connect_string())
+        .read_only(true)
+        .connect()
+        .unwrap();
+    assert_eq!(
+        client.state(),
+        zk_client_blocking::SessionState::ConnectedReadOnly
+    );
+    assert!(client.exists("/zookeeper").unwrap().is_some());
+    assert!(client.create("/nope", "").is_err(), "writes are refused");
+    assert!(client.exists("/nope").unwrap().is_none());
+    client.close();
 }

@@ -1,7 +1,7 @@
-//! One client connection: its frame decoder, its session once the handshake is done, and
-//! the ids it has authenticated as.
+//! One client connection: its frame decoder, its session once the handshake is done, the
+//! ids it has authenticated as, and the counters the four-letter words report.
 
-use std::net::IpAddr;
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use zk_proto::Id;
@@ -16,7 +16,7 @@ pub(super) struct Connection {
     /// The session, once the ConnectRequest has been answered.
     pub(super) session: Option<i64>,
     /// The peer's address, if known.
-    pub(super) peer: Option<IpAddr>,
+    pub(super) peer: Option<SocketAddr>,
     /// Authenticated ids: `ip` from the start (as ZooKeeper adds it to every connection),
     /// then whatever addAuth adds. They belong to the connection, not the session.
     pub(super) auth: Vec<Id>,
@@ -25,19 +25,34 @@ pub(super) struct Connection {
     /// The first bytes of a fresh connection, held until four have arrived: they may be a
     /// four-letter word rather than a frame length. `None` once decided.
     pub(super) head: Option<Vec<u8>>,
+    /// Frames received and sent.
+    pub(super) received: u64,
+    pub(super) sent: u64,
+    /// The last request's four-letter operation name, xid and reply zxid (for `cons`).
+    pub(super) last_op: &'static str,
+    pub(super) last_cxid: i32,
+    pub(super) last_zxid: i64,
+    /// Wall-clock milliseconds when the session was attached (for `cons`).
+    pub(super) established_ms: i64,
 }
 
 impl Connection {
-    pub(super) fn new(peer: Option<IpAddr>, max_frame: usize, now: Instant) -> Connection {
+    pub(super) fn new(peer: Option<SocketAddr>, max_frame: usize, now: Instant) -> Connection {
         Connection {
             decoder: FrameDecoder::new(max_frame),
             session: None,
             peer,
             auth: peer
-                .map(|ip| vec![Id::new("ip", ip.to_string())])
+                .map(|addr| vec![Id::new("ip", addr.ip().to_string())])
                 .unwrap_or_default(),
             opened: now,
             head: Some(Vec::new()),
+            received: 0,
+            sent: 0,
+            last_op: "NA",
+            last_cxid: -1,
+            last_zxid: -1,
+            established_ms: 0,
         }
     }
 }

@@ -28,8 +28,9 @@ impl Server {
         let Some(connection) = self.conns.get_mut(&conn) else {
             return;
         };
-        let data = match connection.head.take() {
-            None => data.to_vec(),
+        match connection.head.take() {
+            None => connection.decoder.push(data),
+            // The first bytes of the connection: a four-letter word, or the start of frames.
             Some(mut head) => {
                 head.extend_from_slice(data);
                 if head.len() < 4 {
@@ -42,20 +43,22 @@ impl Server {
                     self.close(conn);
                     return;
                 }
-                head
+                if let Some(connection) = self.conns.get_mut(&conn) {
+                    connection.decoder.push(&head);
+                }
             }
-        };
-        let Some(connection) = self.conns.get_mut(&conn) else {
-            return;
-        };
-        connection.decoder.push(&data);
+        }
         loop {
             let Some(connection) = self.conns.get_mut(&conn) else {
                 return;
             };
             let session = connection.session;
             let frame = match connection.decoder.next_frame() {
-                Ok(Some(frame)) => frame,
+                Ok(Some(frame)) => {
+                    connection.received += 1;
+                    self.received += 1;
+                    frame
+                }
                 Ok(None) => return,
                 // A negative or oversized length: ZooKeeper closes without a word.
                 Err(_) => {
@@ -90,6 +93,19 @@ impl Server {
             self.unimplemented(at);
             return;
         };
+        if let Some(connection) = self.conns.get_mut(&conn) {
+            connection.last_op = op_name(op);
+        }
+        // An opcode from a later release is unknown to this one.
+        if !self.personality().accepts(op) {
+            self.unimplemented(at);
+            return;
+        }
+        if self.config.read_only && (is_write(op) || op == OpCode::Sync) {
+            let zxid = self.last_zxid;
+            self.reply(conn, at.xid, zxid, Err(ErrorCode::NotReadOnly));
+            return;
+        }
         match op {
             // Internal opcodes, and check outside multi (3.9.3 rejects it this way).
             OpCode::Notification
@@ -203,6 +219,7 @@ impl Server {
         zxid: i64,
         outcome: Result<Body, ErrorCode>,
     ) {
+        self.count_sent(conn, Some((xid, zxid)));
         let (err, body) = match outcome {
             Ok(body) => (0, body),
             Err(code) => (code.as_i32(), Body::None),
@@ -230,4 +247,33 @@ fn is_write(op: OpCode) -> bool {
             | OpCode::Multi
             | OpCode::Reconfig
     )
+}
+
+/// ZooKeeper's four-letter name for an operation, as `cons` reports the last one.
+fn op_name(op: OpCode) -> &'static str {
+    match op {
+        OpCode::Ping => "PING",
+        OpCode::Multi => "MULT",
+        OpCode::MultiRead => "MLTR",
+        OpCode::Create | OpCode::Create2 | OpCode::CreateContainer | OpCode::CreateTtl => "CREA",
+        OpCode::Delete => "DELE",
+        OpCode::SetData => "SETD",
+        OpCode::Reconfig => "RECO",
+        OpCode::SetAcl => "SETA",
+        OpCode::CloseSession => "CLOS",
+        OpCode::Sync => "SYNC",
+        OpCode::Check => "CHEC",
+        OpCode::Exists => "EXIS",
+        OpCode::GetData => "GETD",
+        OpCode::SetWatches | OpCode::SetWatches2 => "SETW",
+        OpCode::AddWatch => "ADDW",
+        OpCode::GetAcl => "GETA",
+        OpCode::GetChildren | OpCode::GetChildren2 => "GETC",
+        OpCode::GetAllChildrenNumber => "GETACN",
+        OpCode::CheckWatches => "CHKW",
+        OpCode::RemoveWatches => "REMW",
+        OpCode::WhoAmI => "HOMI",
+        OpCode::GetEphemerals => "GETE",
+        _ => "NA",
+    }
 }

@@ -29,14 +29,28 @@ impl Server {
             self.close(conn);
             return;
         }
+        // A read-only server takes only clients that accept one.
+        if self.config.read_only && request.read_only != Some(true) {
+            self.close(conn);
+            return;
+        }
         let timeout = self.config.negotiate(request.timeout_ms);
-        // The reply carries a read-only byte only if the request did (3.8, 3.9.3+).
-        let read_only = request.read_only.map(|_| false);
+        // The reply carries a read-only byte only if the request did (3.8, 3.9.3+), or
+        // always (3.9.0 to 3.9.2).
+        let flag = self.config.read_only;
+        let read_only = if self.personality().always_sends_read_only_byte() {
+            Some(flag)
+        } else {
+            request.read_only.map(|_| flag)
+        };
         if request.session_id == 0 {
-            // createSession is a transaction of its own.
-            self.next_zxid();
+            // createSession is a transaction of its own (a read-only server's sessions are
+            // local: none).
+            if !self.config.read_only {
+                self.next_zxid();
+            }
             let id = self.sessions.create(timeout, conn, now);
-            self.attach(conn, id);
+            self.attach(conn, id, now);
             self.connect_response(conn, timeout, id, read_only);
             return;
         }
@@ -54,7 +68,7 @@ impl Server {
         let valid = request.passwd[..] == password(id)[..]
             && self.sessions.reattach(id, timeout, conn, now);
         if valid {
-            self.attach(conn, id);
+            self.attach(conn, id, now);
             self.connect_response(conn, timeout, id, read_only);
         } else {
             // Expired, closed, unknown or a wrong password: all look the same.
@@ -63,9 +77,12 @@ impl Server {
         }
     }
 
-    fn attach(&mut self, conn: ConnectionId, session: i64) {
+    fn attach(&mut self, conn: ConnectionId, session: i64, now: Instant) {
+        let established = self.wall_ms(now);
         if let Some(connection) = self.conns.get_mut(&conn) {
             connection.session = Some(session);
+            connection.established_ms = established;
+            connection.last_op = "SESS";
         }
     }
 
@@ -76,6 +93,7 @@ impl Server {
         session_id: i64,
         read_only: Option<bool>,
     ) {
+        self.count_sent(conn, None);
         let passwd = if session_id == 0 {
             [0; 16]
         } else {
@@ -96,7 +114,7 @@ impl Server {
     /// closeSession: the ephemerals go (their events reach this connection too, before the
     /// reply), then the reply, then the connection closes.
     pub(super) fn close_session(&mut self, at: Origin) {
-        let zxid = self.next_zxid();
+        let zxid = self.end_session_zxid();
         self.kill_session(at.session, zxid);
         self.sessions.remove(at.session);
         self.reply(at.conn, at.xid, zxid, Ok(Body::None));
@@ -106,10 +124,20 @@ impl Server {
     /// A session's time ran out (or a test ended it): a closeSession transaction without a
     /// reply, and its connection closed.
     pub(super) fn expire(&mut self, session: i64) {
-        let zxid = self.next_zxid();
+        let zxid = self.end_session_zxid();
         self.kill_session(session, zxid);
         if let Some(conn) = self.sessions.remove(session).and_then(|s| s.conn) {
             self.close(conn);
+        }
+    }
+
+    /// The zxid of a closeSession transaction; a read-only server's local sessions end
+    /// without one.
+    fn end_session_zxid(&mut self) -> i64 {
+        if self.config.read_only {
+            self.last_zxid
+        } else {
+            self.next_zxid()
         }
     }
 
@@ -138,7 +166,7 @@ impl Server {
                 }
                 added.push(Id::new("digest", digest));
             }
-            "ip" => added.extend(connection.peer.map(|ip| Id::new("ip", ip.to_string()))),
+            "ip" => added.extend(connection.peer.map(|a| Id::new("ip", a.ip().to_string()))),
             _ => {
                 self.reply(at.conn, at.xid, 0, Err(ErrorCode::AuthFailed));
                 self.close(at.conn);

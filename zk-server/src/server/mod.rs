@@ -16,7 +16,7 @@ mod writes;
 mod tests;
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -26,6 +26,7 @@ use crate::config::ServerConfig;
 use crate::ids::ConnectionId;
 use crate::output::{Output, Outputs};
 use crate::sessions::Sessions;
+use crate::snapshot::SnapshotError;
 use crate::tree::DataTree;
 use crate::watches::Watches;
 
@@ -59,6 +60,9 @@ pub struct Server {
     conns: BTreeMap<ConnectionId, Connection>,
     outputs: Outputs,
     next_conn: u64,
+    /// Frames received and sent, over all connections.
+    received: u64,
+    sent: u64,
     /// When the reaper runs next.
     next_reap: Instant,
 }
@@ -67,6 +71,7 @@ impl Server {
     /// A fresh server (an empty tree but for `/zookeeper`, no sessions, zxid 0), created at
     /// `now`, which [`ServerConfig::start_time_ms`] names on the wall clock.
     pub fn new(config: ServerConfig, now: Instant) -> Server {
+        let single_mode = crate::personality::Personality(config.version).single_watch_mode();
         let sessions = Sessions::new(
             config.server_id,
             config.start_time_ms,
@@ -83,12 +88,44 @@ impl Server {
             tree: DataTree::new(),
             last_zxid: 0,
             sessions,
-            watches: Watches::default(),
+            watches: Watches::new(single_mode),
             conns: BTreeMap::new(),
             outputs: Outputs::default(),
             next_conn: 1,
+            received: 0,
+            sent: 0,
             next_reap,
         }
+    }
+
+    /// A server carrying on from `snapshot` (see [`Server::snapshot`]): the same tree and
+    /// zxid, and the same sessions, each with a full timeout from `now` for its client to
+    /// re-attach (with the same id and password) before it expires, as after a ZooKeeper
+    /// restart.
+    ///
+    /// # Errors
+    ///
+    /// [`SnapshotError`] if the bytes are not a snapshot or are damaged.
+    pub fn restore(
+        config: ServerConfig,
+        snapshot: &[u8],
+        now: Instant,
+    ) -> Result<Server, SnapshotError> {
+        let snapshot = crate::snapshot::decode(snapshot)?;
+        let mut server = Server::new(config, now);
+        server.tree = snapshot.tree;
+        server.last_zxid = snapshot.last_zxid;
+        for (id, timeout_ms) in snapshot.sessions {
+            server.sessions.restore(id, timeout_ms, now);
+        }
+        Ok(server)
+    }
+
+    /// The state a restart keeps, as bytes for [`Server::restore`]: the tree, the last
+    /// zxid and the live sessions. Connections and watches are not kept (clients re-send
+    /// their watches when they reconnect).
+    pub fn snapshot(&self) -> Vec<u8> {
+        crate::snapshot::encode(self.last_zxid, &self.tree, &self.sessions.timeouts())
     }
 
     /// The configuration.
@@ -99,6 +136,12 @@ impl Server {
     /// A connection was accepted from `peer` (its address, for `ip` ACLs and whoAmI; `None`
     /// if unknown). Returns the id to pass with its input.
     pub fn accept(&mut self, peer: Option<IpAddr>, now: Instant) -> ConnectionId {
+        self.accept_from(peer.map(|ip| SocketAddr::new(ip, 0)), now)
+    }
+
+    /// [`accept`](Server::accept) with the peer's whole socket address, which the
+    /// four-letter words `stat` and `cons` show.
+    pub fn accept_from(&mut self, peer: Option<SocketAddr>, now: Instant) -> ConnectionId {
         let id = ConnectionId::new(self.next_conn);
         self.next_conn += 1;
         self.conns
@@ -231,6 +274,11 @@ impl Server {
             .map(|n| n.children.iter().cloned().collect())
     }
 
+    /// The release this server answers as.
+    fn personality(&self) -> crate::personality::Personality {
+        crate::personality::Personality(self.config.version)
+    }
+
     /// Wall-clock milliseconds at `now`: node times come from here.
     fn wall_ms(&self, now: Instant) -> i64 {
         let elapsed = now.saturating_duration_since(self.start).as_millis();
@@ -244,6 +292,18 @@ impl Server {
     fn next_zxid(&mut self) -> i64 {
         self.last_zxid += 1;
         self.last_zxid
+    }
+
+    /// Counts one frame sent to `conn`, and what it answered (for the four-letter words).
+    fn count_sent(&mut self, conn: ConnectionId, answered: Option<(i32, i64)>) {
+        self.sent += 1;
+        if let Some(connection) = self.conns.get_mut(&conn) {
+            connection.sent += 1;
+            if let Some((xid, zxid)) = answered {
+                connection.last_cxid = xid;
+                connection.last_zxid = zxid;
+            }
+        }
     }
 
     /// Closes a connection from this side: its bytes already queued go first.

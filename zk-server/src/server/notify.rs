@@ -17,9 +17,10 @@ use crate::tree::Trigger;
 const SYNC_CONNECTED: i32 = 3;
 
 impl Server {
-    /// Fires the watches a change triggers. `zxid` goes in the notification headers (as 3.9
-    /// does; SetWatches catch-up events carry -1).
+    /// Fires the watches a change triggers. `zxid` goes in the notification headers from
+    /// 3.9 on (-1 before; SetWatches catch-up events always carry -1).
     pub(super) fn fire(&mut self, trigger: Trigger, zxid: i64) {
+        let zxid = self.personality().event_zxid(zxid);
         let none = BTreeSet::new();
         match trigger {
             Trigger::Created {
@@ -28,9 +29,9 @@ impl Server {
                 acl,
                 parent_acl,
             } => {
-                let hit = self.watches.data.trigger(&path, &none);
+                let hit = self.watches.data.trigger(&path, &none, false);
                 self.notify(&hit, EventType::NodeCreated, &path, zxid, &acl);
-                let hit = self.watches.child.trigger(&parent, &none);
+                let hit = self.watches.child.trigger(&parent, &none, true);
                 self.notify(
                     &hit,
                     EventType::NodeChildrenChanged,
@@ -46,11 +47,11 @@ impl Server {
                 parent_acl,
             } => {
                 // One NodeDeleted per connection, though both managers may hold its watches.
-                let data = self.watches.data.trigger(&path, &none);
+                let data = self.watches.data.trigger(&path, &none, false);
                 self.notify(&data, EventType::NodeDeleted, &path, zxid, &acl);
-                let child = self.watches.child.trigger(&path, &data);
+                let child = self.watches.child.trigger(&path, &data, false);
                 self.notify(&child, EventType::NodeDeleted, &path, zxid, &acl);
-                let hit = self.watches.child.trigger(&parent, &none);
+                let hit = self.watches.child.trigger(&parent, &none, true);
                 self.notify(
                     &hit,
                     EventType::NodeChildrenChanged,
@@ -60,7 +61,7 @@ impl Server {
                 );
             }
             Trigger::DataChanged { path, acl } => {
-                let hit = self.watches.data.trigger(&path, &none);
+                let hit = self.watches.data.trigger(&path, &none, false);
                 self.notify(&hit, EventType::NodeDataChanged, &path, zxid, &acl);
             }
         }
@@ -76,11 +77,15 @@ impl Server {
         zxid: i64,
         acl: &[Acl],
     ) {
+        let filter = self
+            .config
+            .filter_events_by_acl
+            .unwrap_or_else(|| self.personality().read_acl_on_exists_and_events());
         for conn in conns {
             let allowed = self
                 .conns
                 .get(conn)
-                .is_some_and(|c| permits(acl, Perms::READ, &c.auth));
+                .is_some_and(|c| !filter || permits(acl, Perms::READ, &c.auth));
             if allowed {
                 self.event(*conn, event, path, zxid);
             }
@@ -89,6 +94,7 @@ impl Server {
 
     /// Queues one notification frame (xid -1).
     pub(super) fn event(&mut self, conn: ConnectionId, event: EventType, path: &str, zxid: i64) {
+        self.count_sent(conn, None);
         let body = WatcherEvent {
             event_type: event.code(),
             state: SYNC_CONNECTED,

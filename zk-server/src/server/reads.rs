@@ -35,6 +35,14 @@ impl Server {
                 if r.path.contains('\0') {
                     return Err(ErrorCode::BadArguments);
                 }
+                // An existing node needs READ (3.9.2+, ZOOKEEPER-2590), checked before any
+                // watch is left.
+                let check = self.personality().read_acl_on_exists_and_events();
+                if let Some(node) = self.tree.get(&r.path).filter(|_| check) {
+                    if !permits(&node.acl, Perms::READ, &ids) {
+                        return Err(ErrorCode::NoAuth);
+                    }
+                }
                 // Set whether or not the node exists: on a missing node it waits for
                 // the creation.
                 if r.watch {
@@ -70,7 +78,7 @@ impl Server {
                 }
                 // Without ADMIN, digest hashes are not shown.
                 let acl = if permits(&node.acl, Perms::ADMIN, &ids) {
-                    node.acl.clone()
+                    node.acl.to_vec()
                 } else {
                     masked(&node.acl)
                 };

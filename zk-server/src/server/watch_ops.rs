@@ -49,8 +49,13 @@ impl Server {
             self.watches.child.add(path, conn, Modes::PERSISTENT);
             self.watches.data.add(path, conn, Modes::PERSISTENT);
         }
+        let legacy = self.personality().single_watch_mode();
         for path in recursive {
             self.watches.data.add(path, conn, Modes::RECURSIVE);
+            // Before 3.9 the child manager holds recursive watches too.
+            if legacy {
+                self.watches.child.add(path, conn, Modes::RECURSIVE);
+            }
         }
         let zxid = self.last_zxid;
         self.reply(conn, at.xid, zxid, Ok(Body::None));
@@ -67,6 +72,10 @@ impl Server {
             }
             1 => {
                 self.watches.data.add(path, at.conn, Modes::RECURSIVE);
+                // Before 3.9 the child manager holds recursive watches too.
+                if self.personality().single_watch_mode() {
+                    self.watches.child.add(path, at.conn, Modes::RECURSIVE);
+                }
                 Ok(Body::Error(ErrorResponse { err: 0 }))
             }
             _ => Err(ErrorCode::MarshallingError),
@@ -85,8 +94,20 @@ impl Server {
         watcher_type: i32,
     ) {
         let conn = at.conn;
+        if watcher_type > 3 && !self.personality().persistent_watcher_types() {
+            let zxid = self.last_zxid;
+            self.reply(conn, at.xid, zxid, Err(ErrorCode::MarshallingError));
+            return;
+        }
+        let legacy = self.personality().single_watch_mode();
         let w = &mut self.watches;
         let found = match (watcher_type, remove) {
+            // Before 3.9: checks ask whether anyone watches the path; removals ignore modes.
+            (1, false) if legacy => Some(w.child.any_at(path)),
+            (2, false) if legacy => Some(w.data.any_at(path)),
+            (3, false) if legacy => Some(w.child.any_at(path) || w.data.any_at(path)),
+            (1, true) if legacy => Some(w.child.remove(path, conn, None)),
+            (2, true) if legacy => Some(w.data.remove(path, conn, None)),
             (1, false) => Some(w.child.contains(path, conn, Some(Modes::STANDARD))),
             (2, false) => Some(w.data.contains(path, conn, Some(Modes::STANDARD))),
             (3, false) => {

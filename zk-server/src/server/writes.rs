@@ -135,15 +135,19 @@ impl Server {
                 for trigger in effects.triggers {
                     self.fire(trigger, zxid);
                 }
+                let personality = self.personality();
                 ops.iter()
                     .zip(done)
                     .map(|(op, done)| match done {
-                        Done::Created { path, .. } if op.op == OpCode::Create => {
-                            MultiOpResponse::Create(CreateResponse { path })
-                        }
-                        // 3.9: create2, createContainer and createTTL results carry a Stat.
-                        Done::Created { path, stat } => {
+                        // 3.9: create2, createContainer and createTTL results carry a Stat
+                        // (before, fewer of them: see the personality).
+                        Done::Created { path, stat }
+                            if personality.multi_create_has_stat(op.op) =>
+                        {
                             MultiOpResponse::Create2(Create2Response { path, stat })
+                        }
+                        Done::Created { path, .. } => {
+                            MultiOpResponse::Create(CreateResponse { path })
                         }
                         Done::Deleted => MultiOpResponse::Delete,
                         Done::DataSet(stat) | Done::AclSet(stat) => MultiOpResponse::SetData(stat),
@@ -309,7 +313,7 @@ impl Server {
             _ if ephemeral => NodeKind::Ephemeral(txn.session),
             _ => NodeKind::Persistent,
         };
-        let node = Node::new(data, acl, kind, txn.zxid, txn.time);
+        let node = Node::new(data, self.tree.intern(acl), kind, txn.zxid, txn.time);
         effects.record(self.tree.create(path.clone(), node, txn.zxid))?;
         let stat = self.stat_of(&path)?;
         Ok(Done::Created { path, stat })

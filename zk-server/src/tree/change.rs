@@ -4,6 +4,8 @@
 use bytes::Bytes;
 use zk_proto::Acl;
 
+use super::SharedAcl;
+
 use super::{DataTree, Node, NodeKind};
 
 /// What a change means to watchers: the path, the event, and the ACLs that decide who may
@@ -14,19 +16,19 @@ pub(crate) enum Trigger {
     Created {
         path: String,
         parent: String,
-        acl: Vec<Acl>,
-        parent_acl: Vec<Acl>,
+        acl: SharedAcl,
+        parent_acl: SharedAcl,
     },
     /// NodeDeleted on `path` (data, then child watchers), then NodeChildrenChanged on
     /// `parent`.
     Deleted {
         path: String,
         parent: String,
-        acl: Vec<Acl>,
-        parent_acl: Vec<Acl>,
+        acl: SharedAcl,
+        parent_acl: SharedAcl,
     },
     /// NodeDataChanged on `path`.
-    DataChanged { path: String, acl: Vec<Acl> },
+    DataChanged { path: String, acl: SharedAcl },
 }
 
 /// How to take one change back.
@@ -140,6 +142,7 @@ impl DataTree {
 
     /// Replaces a node's ACL: only its aversion counts it; no zxid, no time, no watch.
     pub(crate) fn set_acl(&mut self, path: &str, acl: Vec<Acl>) -> Option<&Node> {
+        let acl = self.intern(acl);
         let node = self.nodes.get_mut(path)?;
         node.acl = acl;
         node.aversion = node.aversion.wrapping_add(1);
@@ -197,7 +200,7 @@ impl DataTree {
         }
     }
 
-    fn index(&mut self, path: &str, kind: NodeKind) {
+    pub(super) fn index(&mut self, path: &str, kind: NodeKind) {
         match kind {
             NodeKind::Persistent => {}
             NodeKind::Ephemeral(session) => {
@@ -243,7 +246,7 @@ mod tests {
     fn node(kind: NodeKind, zxid: i64) -> Node {
         Node::new(
             Some(Bytes::from_static(b"d")),
-            Acl::open_unsafe(),
+            Acl::open_unsafe().into(),
             kind,
             zxid,
             zxid * 10,
@@ -265,8 +268,8 @@ mod tests {
             Trigger::Deleted {
                 path: "/a/x".into(),
                 parent: "/a".into(),
-                acl: Acl::open_unsafe(),
-                parent_acl: Acl::open_unsafe(),
+                acl: Acl::open_unsafe().into(),
+                parent_acl: Acl::open_unsafe().into(),
             }
         );
         let a = tree.get("/a").unwrap();

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use zk_proto::{Acl, Id, Perms};
 
 pub(crate) use change::{Trigger, Undo};
-pub(crate) use node::{MAX_TTL_MS, Node, NodeKind};
+pub(crate) use node::{MAX_TTL_MS, Node, NodeKind, SharedAcl};
 
 /// Paths a client may never delete (`DataTree.isSpecialPath`).
 const SPECIAL: [&str; 4] = ["/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"];
@@ -24,6 +24,8 @@ pub(crate) struct DataTree {
     ephemerals: BTreeMap<i64, BTreeSet<String>>,
     containers: BTreeSet<String>,
     ttls: BTreeSet<String>,
+    /// The distinct ACLs in use (a few, usually), shared by the nodes that have them.
+    acls: Vec<SharedAcl>,
 }
 
 impl DataTree {
@@ -49,17 +51,72 @@ impl DataTree {
             Node::builtin(Acl::open_unsafe()),
         );
         nodes.insert("/zookeeper/config".to_owned(), config);
-        DataTree {
-            nodes,
+        let mut tree = DataTree {
+            nodes: HashMap::new(),
             ephemerals: BTreeMap::new(),
             containers: BTreeSet::new(),
             ttls: BTreeSet::new(),
+            acls: Vec::new(),
+        };
+        for node in nodes.values_mut() {
+            node.acl = tree.intern(node.acl.to_vec());
         }
+        tree.nodes = nodes;
+        tree
     }
 
     /// The node at `path`.
     pub(crate) fn get(&self, path: &str) -> Option<&Node> {
         self.nodes.get(path)
+    }
+
+    /// Every node, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &Node)> {
+        self.nodes.iter()
+    }
+
+    /// A tree of `nodes` (children empty, to be linked here): every node but the root must
+    /// have its parent among them. `None` if not.
+    pub(crate) fn from_nodes(mut nodes: HashMap<String, Node>) -> Option<DataTree> {
+        let paths: Vec<String> = nodes.keys().cloned().collect();
+        if !nodes.contains_key("/") {
+            return None;
+        }
+        let mut tree = DataTree {
+            nodes: HashMap::new(),
+            ephemerals: BTreeMap::new(),
+            containers: BTreeSet::new(),
+            ttls: BTreeSet::new(),
+            acls: Vec::new(),
+        };
+        for node in nodes.values_mut() {
+            node.acl = tree.intern(node.acl.to_vec());
+        }
+        for path in &paths {
+            if path == "/" {
+                continue;
+            }
+            let (parent, name) = DataTree::split(path)?;
+            nodes.get_mut(parent)?.children.insert(name.to_owned());
+            let kind = nodes.get(path)?.kind;
+            tree.index(path, kind);
+        }
+        tree.nodes = nodes;
+        Some(tree)
+    }
+
+    /// The shared copy of `acl`: an ACL already in use is shared, a new one is kept for
+    /// sharing (up to a bound: a tree where every node has its own ACL shares nothing).
+    pub(crate) fn intern(&mut self, acl: Vec<Acl>) -> SharedAcl {
+        const KEPT: usize = 64;
+        if let Some(shared) = self.acls.iter().find(|a| a[..] == acl[..]) {
+            return shared.clone();
+        }
+        let shared: SharedAcl = acl.into();
+        if self.acls.len() < KEPT {
+            self.acls.push(shared.clone());
+        }
+        shared
     }
 
     /// Whether `path` is one a client may not delete.
@@ -107,6 +164,14 @@ impl DataTree {
         self.nodes.len()
     }
 
+    /// Paths and data, in bytes: `mntr`'s `approximate_data_size`.
+    pub(crate) fn approximate_size(&self) -> usize {
+        self.nodes
+            .iter()
+            .map(|(path, node)| path.len() + node.data.as_ref().map_or(0, |d| d.len()))
+            .sum()
+    }
+
     /// The number of descendants of `path`, itself excluded (`getAllChildrenNumber`).
     pub(crate) fn count_descendants(&self, path: &str) -> usize {
         let mut count = 0;
@@ -135,10 +200,27 @@ mod tests {
         assert_eq!((zk.cversion, zk.num_children), (-2, 2));
         let config = tree.get("/zookeeper/config").unwrap();
         assert_eq!(config.aversion, -1);
-        assert_eq!(config.acl, vec![Acl::new(Perms::READ, Id::anyone())]);
+        assert_eq!(config.acl[..], [Acl::new(Perms::READ, Id::anyone())]);
         assert_eq!(config.data.as_deref(), Some(&b""[..]));
         assert_eq!(tree.count_descendants("/"), 3);
         assert_eq!(tree.count_descendants("/zookeeper"), 2);
+    }
+
+    #[test]
+    fn equal_acls_are_shared() {
+        let mut tree = DataTree::new();
+        let a = tree.intern(Acl::open_unsafe());
+        let b = tree.intern(Acl::open_unsafe());
+        assert!(std::sync::Arc::ptr_eq(&a, &b));
+        assert!(
+            std::sync::Arc::ptr_eq(&a, &tree.get("/").unwrap().acl),
+            "the root's too"
+        );
+        let c = tree.intern(Acl::read_unsafe());
+        assert!(std::sync::Arc::ptr_eq(
+            &c,
+            &tree.get("/zookeeper/config").unwrap().acl
+        ));
     }
 
     #[test]

@@ -1,9 +1,14 @@
 //! One znode: its data, ACL, children and the persisted half of its Stat.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use zk_proto::{Acl, Stat};
+
+/// An ACL as nodes hold it: shared, since most nodes of a tree have one of a few ACLs
+/// (ZooKeeper keeps a reference-counted cache of them for the same reason).
+pub(crate) type SharedAcl = Arc<[Acl]>;
 
 /// The largest TTL ZooKeeper accepts: 40 bits of milliseconds.
 pub(crate) const MAX_TTL_MS: i64 = 0xff_ffff_ffff;
@@ -23,13 +28,46 @@ pub(crate) enum NodeKind {
     Ttl(i64),
 }
 
+/// The `ephemeralOwner` ZooKeeper stores for a container (`Long.MIN_VALUE`).
+const CONTAINER_OWNER: i64 = i64::MIN;
+
+/// The top byte that marks an extended type in a stored `ephemeralOwner`.
+const EXTENDED_MARKER: u64 = 0xff00_0000_0000_0000;
+
+impl NodeKind {
+    /// The kind encoded in a stored owner, the way ZooKeeper decodes it: the top byte 0xff
+    /// marks an extended type (type 0 is TTL, in the low 40 bits).
+    pub(crate) fn from_owner(owner: i64) -> NodeKind {
+        let raw = owner as u64;
+        if owner == 0 {
+            NodeKind::Persistent
+        } else if owner == CONTAINER_OWNER {
+            NodeKind::Container
+        } else if raw & EXTENDED_MARKER == EXTENDED_MARKER {
+            NodeKind::Ttl((raw & MAX_TTL_MS as u64) as i64)
+        } else {
+            NodeKind::Ephemeral(owner)
+        }
+    }
+
+    /// The owner ZooKeeper stores for this kind (snapshots keep it in this form).
+    pub(crate) fn owner(self) -> i64 {
+        match self {
+            NodeKind::Persistent => 0,
+            NodeKind::Ephemeral(session) => session,
+            NodeKind::Container => CONTAINER_OWNER,
+            NodeKind::Ttl(ms) => (EXTENDED_MARKER | (ms as u64 & MAX_TTL_MS as u64)) as i64,
+        }
+    }
+}
+
 /// A znode. The fields are ZooKeeper's `StatPersisted` plus data, ACL and children;
 /// `numChildren`, `dataLength` and the client's `cversion` are derived in [`Node::stat`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Node {
     /// `None` is null data, which ZooKeeper keeps apart from empty data.
     pub(crate) data: Option<Bytes>,
-    pub(crate) acl: Vec<Acl>,
+    pub(crate) acl: SharedAcl,
     pub(crate) czxid: i64,
     pub(crate) mzxid: i64,
     pub(crate) pzxid: i64,
@@ -49,7 +87,7 @@ impl Node {
     /// A node created by the transaction `zxid` at wall time `time`.
     pub(crate) fn new(
         data: Option<Bytes>,
-        acl: Vec<Acl>,
+        acl: SharedAcl,
         kind: NodeKind,
         zxid: i64,
         time: i64,
@@ -73,7 +111,7 @@ impl Node {
     /// A node that exists from the start (the root and `/zookeeper`'s nodes): every zxid
     /// and time 0, as in a fresh ZooKeeper, and an empty (not null) data array.
     pub(crate) fn builtin(acl: Vec<Acl>) -> Node {
-        Node::new(Some(Bytes::new()), acl, NodeKind::Persistent, 0, 0)
+        Node::new(Some(Bytes::new()), acl.into(), NodeKind::Persistent, 0, 0)
     }
 
     /// The Stat a client sees (`DataNode.copyStat`).
@@ -109,6 +147,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn owners_encode_kinds_as_zookeeper_does() {
+        assert_eq!(NodeKind::Ttl(60_000).owner() as u64, 0xff00_0000_0000_ea60);
+        for kind in [
+            NodeKind::Persistent,
+            NodeKind::Ephemeral(0x0100_0007_4b64_001c),
+            NodeKind::Container,
+            NodeKind::Ttl(1),
+            NodeKind::Ttl(MAX_TTL_MS),
+        ] {
+            assert_eq!(NodeKind::from_owner(kind.owner()), kind);
+        }
+    }
+
+    #[test]
     fn the_client_cversion_counts_deletions_too() {
         let mut node = Node::builtin(Acl::open_unsafe());
         // Three creations, one deletion.
@@ -125,14 +177,20 @@ mod tests {
 
     #[test]
     fn masked_owners_and_null_data() {
-        let node = Node::new(None, Acl::open_unsafe(), NodeKind::Container, 5, 9);
+        let node = Node::new(None, Acl::open_unsafe().into(), NodeKind::Container, 5, 9);
         let stat = node.stat();
         assert_eq!((stat.ephemeral_owner, stat.data_length), (0, 0));
         assert_eq!(
             (stat.czxid, stat.mzxid, stat.pzxid, stat.ctime),
             (5, 5, 5, 9)
         );
-        let node = Node::new(None, Acl::open_unsafe(), NodeKind::Ephemeral(7), 5, 9);
+        let node = Node::new(
+            None,
+            Acl::open_unsafe().into(),
+            NodeKind::Ephemeral(7),
+            5,
+            9,
+        );
         assert_eq!(node.stat().ephemeral_owner, 7);
     }
 }
