@@ -23,9 +23,10 @@
 //!
 //! - The client is `zk-client-blocking`: a one-shot command has nothing to gain from an async
 //!   runtime it would have to start, and the blocking adapter's single I/O thread still
-//!   pipelines: a command that reads many nodes (`ls -l`, `tree`, `ls -R`) submits a whole
-//!   batch through the async client underneath before it waits for the first reply
-//!   ([`walk`]), so a tree costs one round trip per level, not per node.
+//!   pipelines: a command that reads or writes many nodes (`ls -l`, `tree`, `dump`, `load`)
+//!   keeps a window of requests going out through the async client underneath ahead of the
+//!   reply it waits for ([`pipeline`]), so it costs about one round trip per window, not one
+//!   per node.
 //! - clap (derive) for the command line: the help, the errors for a wrong command line (exit
 //!   code 2), `ZK_CONNECT` for `--server`, and options accepted before or after the command.
 //! - serde_json's `json!` values for `--json`, no derived types: each command's document is
@@ -47,12 +48,13 @@
 //!
 //! [`args`] (the command line), [`connect`] (its options, the session, TLS, `--embedded`),
 //! [`shell`] (the line loop, word splitting, completion), [`paths`] (the current node and
-//! relative paths), [`commands`] (one module per
-//! family: `list`, `tree`, `read`, `write`, `txn`, `watch`, `search`, `usage`, `acl`,
-//! `bulk`, `copy`, `diff`, `admin`, `ensemble`), [`snapshot`] (a subtree with data and ACLs:
-//! read, written, and the dump format), [`output`] (text, JSON and tables on stdout), [`data`] and [`stat`] (how data
-//! and Stats are shown), [`walk`] (subtrees, a level at a time), [`input`] (data from an
-//! argument, a file or stdin), [`exit`] (exit codes and the one-line error).
+//! relative paths), [`pipeline`] (requests in flight, a window at a time), [`commands`] (one
+//! module per family: `list`, `tree`, `recipes`, `hold`, `read`, `write`, `txn`, `watch`,
+//! `search`, `usage`, `acl`, `bulk`, `copy`, `diff`, `admin`, `ensemble`), [`snapshot`] (a
+//! subtree with data and ACLs: read, written, and the dump format), [`output`] (text, JSON and
+//! tables on stdout), [`data`] and [`stat`] (how data and Stats are shown), [`walk`] (subtrees,
+//! a level at a time), [`input`] (data from an argument, a file or stdin), [`exit`] (exit codes
+//! and the one-line error).
 
 mod args;
 mod commands;
@@ -64,6 +66,7 @@ mod four_letter;
 mod input;
 mod output;
 mod paths;
+mod pipeline;
 mod shell;
 mod snapshot;
 mod stat;

@@ -1,12 +1,14 @@
 //! Reading a subtree: one level at a time, every request of a level in flight at once.
 //!
 //! Each node is read with one getChildren2 (its children and its own Stat), so a tree of N
-//! nodes costs N requests but only as many round trips as it has levels: the client submits
-//! each request when it is made, and the replies are collected after the whole level is out.
+//! nodes costs N requests, pipelined ([`pipeline`]): a level's requests go out a window ahead
+//! of the replies, so a level costs about one round trip per window, not one per node.
 
 use std::collections::HashMap;
 
-use zk_client_blocking::{Client, Error, ErrorCode, Stat, block_on};
+use zk_client_blocking::{Client, Error, ErrorCode, Stat};
+
+use crate::pipeline;
 
 /// One node of a walked subtree.
 #[derive(Debug)]
@@ -58,14 +60,10 @@ pub(crate) fn walk(client: &Client, root: &str, max_depth: Option<usize>) -> Res
     let mut level = vec![root.to_owned()];
     let mut depth = 0;
     while !level.is_empty() {
-        // Every request of the level is submitted before the first reply is awaited.
-        let pending: Vec<_> = level
-            .iter()
-            .map(|path| client.get_children_with_stat(path))
-            .collect();
+        // The level's requests go out ahead of the replies, a window at a time.
         let mut next = Vec::new();
-        for (path, reply) in level.into_iter().zip(pending) {
-            match block_on(reply) {
+        for (path, reply) in pipeline::map(level, |path| client.get_children_with_stat(path)) {
+            match reply {
                 Ok((mut children, stat)) => {
                     children.sort();
                     if max_depth.is_none_or(|max| depth < max) {

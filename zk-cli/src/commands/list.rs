@@ -2,11 +2,12 @@
 
 use clap::Args;
 use serde_json::{Value, json};
-use zk_client_blocking::{Client, Stat, block_on};
+use zk_client_blocking::{Client, Stat};
 
 use crate::exit::{Failure, Status};
 use crate::output::Out;
 use crate::paths::znode;
+use crate::pipeline;
 use crate::stat;
 use crate::walk::{child_path, walk};
 
@@ -79,14 +80,9 @@ fn children(
     names.sort();
     let paths: Vec<String> = names.iter().map(|n| child_path(path, n)).collect();
     let stats: Vec<Option<Stat>> = if long {
-        // All submitted before the first reply is awaited: one round trip for the lot.
-        let pending: Vec<_> = paths
-            .iter()
-            .map(|p| client.async_client().exists(p))
-            .collect();
-        pending
-            .into_iter()
-            .map(block_on)
+        // Pipelined: the requests go out ahead of the replies.
+        pipeline::map(paths.iter(), |p| client.async_client().exists(p))
+            .map(|(_, reply)| reply)
             .collect::<Result<_, _>>()?
     } else {
         vec![None; names.len()]

@@ -1,16 +1,17 @@
 //! `find`, `grep` and `ephemerals`: nodes of a subtree picked by name, by data or by owner.
 //!
 //! Each reads the subtree a level at a time ([`walk`]), and `grep` then reads every node's
-//! data in one pipelined batch.
+//! data, pipelined.
 
 use clap::Args;
 use serde_json::{Value, json};
-use zk_client_blocking::{Client, Error, ErrorCode, block_on};
+use zk_client_blocking::{Client, Error, ErrorCode};
 
 use crate::data::safe_text;
 use crate::exit::{Failure, Status};
 use crate::output::Out;
 use crate::paths::znode;
+use crate::pipeline;
 use crate::stat::zxid;
 use crate::walk::{name_of, walk};
 
@@ -88,15 +89,10 @@ pub(crate) fn grep(client: &Client, args: &GrepArgs, out: &mut Out) -> Result<St
     let what = format!("grep {}", args.path);
     let tree = walk(client, &args.path, None).map_err(|e| Failure::zk(&what, &e))?;
     let paths: Vec<&str> = tree.depth_first().into_iter().map(|(_, p)| p).collect();
-    // Every read submitted before the first reply is awaited.
-    let pending: Vec<_> = paths
-        .iter()
-        .map(|path| client.async_client().get_data(path))
-        .collect();
     let pattern = args.pattern.as_bytes();
     let mut matches = Vec::new();
-    for (path, reply) in paths.into_iter().zip(pending) {
-        let data = match block_on(reply) {
+    for (path, reply) in pipeline::map(paths, |path| client.async_client().get_data(path)) {
+        let data = match reply {
             Ok((data, _)) => data,
             Err(Error::Server(ErrorCode::NoNode)) => continue,
             Err(error) => return Err(Failure::zk(&what, &error)),

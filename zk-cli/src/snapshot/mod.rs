@@ -17,10 +17,11 @@ mod write;
 pub(crate) use write::write;
 
 use serde_json::{Value, json};
-use zk_client_blocking::{Acl, Bytes, Client, Error, ErrorCode, block_on};
+use zk_client_blocking::{Acl, Bytes, Client, Error, ErrorCode};
 
 use crate::commands::acl::{entry_from_json, entry_json};
 use crate::data;
+use crate::pipeline;
 use crate::walk::walk;
 
 /// The `format` of a dump file.
@@ -57,8 +58,8 @@ impl Entry {
     }
 }
 
-/// Reads the subtree at `root`: its shape a level at a time, then every node's data and ACL
-/// in one batch of requests in flight together. With `skip_system`, the server's own
+/// Reads the subtree at `root`: its shape a level at a time, then every node's data and ACL,
+/// pipelined ([`pipeline`]). With `skip_system`, the server's own
 /// `/zookeeper` subtree is left out unless `root` is inside it (it is not a copy's to write).
 ///
 /// # Errors
@@ -76,28 +77,29 @@ pub(crate) fn read(client: &Client, root: &str, skip_system: bool) -> Result<Sna
         .filter(|path| !(skip_system && is_system(path)))
         .collect();
     let async_client = client.async_client();
-    let pending: Vec<_> = paths
-        .iter()
-        .map(|path| (async_client.get_data(path), async_client.get_acl(path)))
-        .collect();
     let prefix = if root.ends_with('/') {
         root.len()
     } else {
         root.len() + 1
     };
     let mut nodes = Vec::with_capacity(paths.len());
-    for (path, (data, acl)) in paths.iter().zip(pending) {
-        let (data, acl) = match (block_on(data), block_on(acl)) {
+    let reads = pipeline::map(paths, |path| {
+        // Both requests are submitted here, as the pair is made.
+        let (data, acl) = (async_client.get_data(path), async_client.get_acl(path));
+        async move { (data.await, acl.await) }
+    });
+    for (path, reply) in reads {
+        let (data, acl) = match reply {
             (Ok((data, _)), Ok((acl, _))) => (data, acl),
             (Err(Error::Server(ErrorCode::NoNode)), _)
             | (_, Err(Error::Server(ErrorCode::NoNode)))
-                if *path != root =>
+                if path != root =>
             {
                 continue;
             }
             (Err(error), _) | (_, Err(error)) => return Err(error),
         };
-        let relative = if *path == root { "" } else { &path[prefix..] };
+        let relative = if path == root { "" } else { &path[prefix..] };
         nodes.push(Entry {
             path: relative.to_owned(),
             data,

@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use zk_client_blocking::{Acl, Client, Error, ErrorCode, block_on};
+use zk_client_blocking::{Acl, Client, Error, ErrorCode};
 
 use super::{Entry, Snapshot};
 use crate::exit::Failure;
+use crate::pipeline;
 
-/// Creates the snapshot's nodes under `root`, a level at a time (every create of a level in
-/// flight together), then sets the ACLs that are not the default; returns how many nodes it
+/// Creates the snapshot's nodes under `root`, a level at a time (pipelined), then sets the ACLs that are not the default; returns how many nodes it
 /// wrote. `root` itself may exist (its data is set) and its parents are created if missing;
 /// any other node that exists stops the copy unless `force` (then its data is set).
 ///
@@ -46,16 +46,12 @@ pub(crate) fn write(
                 client.ensure_path(parent).map_err(|e| fail(parent, &e))?;
             }
         }
-        let pending: Vec<_> = entries
-            .iter()
-            .map(|entry| {
-                let path = entry.under(root);
-                let reply = async_client.create(&path, entry.data.clone());
-                (path, entry, reply)
-            })
-            .collect();
-        for (path, entry, reply) in pending {
-            match block_on(reply) {
+        let creates = pipeline::map(
+            entries.iter().map(|entry| (entry.under(root), *entry)),
+            |(path, entry)| async_client.create(path, entry.data.clone()),
+        );
+        for ((path, entry), reply) in creates {
+            match reply {
                 Ok(_) => {}
                 // The root may be there already; anything else only with --force. The server
                 // checks the parent's ACL before the node's existence, so under a parent that
@@ -78,18 +74,16 @@ pub(crate) fn write(
         }
     }
     let open = Acl::open_unsafe();
-    let pending: Vec<_> = snapshot
+    let acls = snapshot
         .nodes
         .iter()
         .filter(|entry| entry.acl != open)
-        .map(|entry| {
-            let path = entry.under(root);
-            let reply = async_client.set_acl(&path, entry.acl.clone(), None);
-            (path, reply)
-        })
-        .collect();
-    for (path, reply) in pending {
-        block_on(reply).map_err(|e| fail(&path, &e))?;
+        .map(|entry| (entry.under(root), entry));
+    let sets = pipeline::map(acls, |(path, entry)| {
+        async_client.set_acl(path, entry.acl.clone(), None)
+    });
+    for ((path, _), reply) in sets {
+        reply.map_err(|e| fail(&path, &e))?;
     }
     Ok(written)
 }
