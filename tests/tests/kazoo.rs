@@ -43,7 +43,14 @@ fn kazoo_sees_zk_server_as_it_sees_zookeeper() {
         "{embedded:#?}"
     );
 
-    let real = tour(&zk_testing::shared_connect_string());
+    // Real ZooKeeper: an external one named by ZK_TESTING_CONNECT, else the shared Java
+    // server; never the embedded one (ZK_TESTING_SERVER=embedded must not make this compare
+    // zk-server with itself).
+    let real = match std::env::var(zk_testing::CONNECT_ENV) {
+        Ok(connect) if !connect.trim().is_empty() => connect,
+        _ => zk_testing::shared().connect_string(),
+    };
+    let real = tour(&real);
     assert_eq!(
         embedded, real,
         "kazoo saw zk-server (left) and ZooKeeper (right) differ"
