@@ -43,8 +43,8 @@
 //! - A read-only server: [`ServerConfig::read_only`].
 //! - Snapshots: [`Server::snapshot`] and [`Server::restore`] keep the tree, the zxid and
 //!   the sessions across a restart ([`EmbeddedServer::restart`], the binary's `--snapshot`).
-//! - Four-letter words: `ruok`, `isro`, `srvr`, `stat`, `conf`, `cons`, `wchs`, `dump`,
-//!   `envi` and `mntr`, in ZooKeeper's output shape.
+//! - Four-letter words: `ruok`, `isro`, `srvr`, `stat`, `conf`, `cons`, `wchs`, `wchc`,
+//!   `wchp`, `dump`, `envi` and `mntr`, in ZooKeeper's output shape.
 //!
 //! # How it is checked
 //!

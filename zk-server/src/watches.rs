@@ -167,6 +167,13 @@ impl WatchTable {
     pub(crate) fn len(&self) -> usize {
         self.by_path.values().map(BTreeMap::len).sum()
     }
+
+    /// Every (path, connection) registration, by path.
+    pub(crate) fn registrations(&self) -> impl Iterator<Item = (&str, ConnectionId)> {
+        self.by_path
+            .iter()
+            .flat_map(|(path, conns)| conns.keys().map(move |conn| (path.as_str(), *conn)))
+    }
 }
 
 /// The strict ancestors of a path, nearest first: `/a/b` gives `/a`, then `/`.

@@ -1,6 +1,6 @@
 //! Four-letter words: a fresh connection whose first four bytes spell a command gets a text
 //! answer in ZooKeeper's shape and is closed. Served: `ruok`, `isro`, `srvr`, `stat`,
-//! `conf`, `cons`, `wchs`, `dump`, `envi` and `mntr`, all of them enabled (ZooKeeper 3.5.3+
+//! `conf`, `cons`, `wchs`, `wchc`, `wchp`, `dump`, `envi` and `mntr`, all of them enabled (ZooKeeper 3.5.3+
 //! enables only `srvr` unless `4lw.commands.whitelist` says otherwise). Latencies are 0:
 //! every request is answered as it arrives.
 
@@ -41,6 +41,8 @@ impl Server {
                     table.len()
                 );
             }
+            b"wchc" => self.watches_by(&mut out, false),
+            b"wchp" => self.watches_by(&mut out, true),
             b"dump" => self.dump(&mut out),
             b"envi" => {
                 out.push_str("Environment:\n");
@@ -145,6 +147,29 @@ impl Server {
             );
         }
         out.push(')');
+    }
+
+    /// The data watches (ZooKeeper's `dumpWatches`): by session (`wchc`), each session id
+    /// then a tab and a path per line; or by path (`wchp`), each path then a tab and a session
+    /// id per line. A connection without a session yet shows as session 0.
+    fn watches_by(&self, out: &mut String, by_path: bool) {
+        let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (path, conn) in self.watches.data.registrations() {
+            let session = self.conns.get(&conn).and_then(|c| c.session).unwrap_or(0);
+            let session = format!("0x{session:x}");
+            let (key, item) = if by_path {
+                (path.to_owned(), session)
+            } else {
+                (session, path.to_owned())
+            };
+            groups.entry(key).or_default().push(item);
+        }
+        for (key, items) in groups {
+            let _ = writeln!(out, "{key}");
+            for item in items {
+                let _ = writeln!(out, "\t{item}");
+            }
+        }
     }
 
     fn dump(&self, out: &mut String) {

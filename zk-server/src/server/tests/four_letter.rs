@@ -1,5 +1,5 @@
 use crate::Output;
-use crate::testkit::{Harness, path_watch};
+use crate::testkit::{Client, Harness, path_watch};
 
 /// The raw text a four-letter word gets, and whether the connection was then closed.
 fn ask(h: &mut Harness, word: &str) -> (String, bool) {
@@ -103,4 +103,55 @@ fn other_words_are_frame_lengths() {
     assert_eq!((text.as_str(), closed), ("", true));
     let (isro, _) = ask(&mut h, "isro");
     assert_eq!(isro, "rw");
+}
+
+#[test]
+fn wchc_and_wchp_list_data_watches_by_session_and_by_path() {
+    let mut h = Harness::new(Harness::default_config());
+    let mut a = h.connect(10_000);
+    let mut b = h.connect(10_000);
+    h.create(&mut a, "/e", "", 0);
+    h.create(&mut a, "/f", "", 0);
+    h.call(&mut a, zk_proto::OpCode::GetData, &path_watch("/e", true));
+    h.call(&mut a, zk_proto::OpCode::Exists, &path_watch("/f", true));
+    h.call(&mut b, zk_proto::OpCode::GetData, &path_watch("/e", true));
+    // A child watch is not a data watch: neither word lists it.
+    h.call(
+        &mut b,
+        zk_proto::OpCode::GetChildren,
+        &path_watch("/", true),
+    );
+    let (wchc, _) = ask(&mut h, "wchc");
+    let (first, second) = if a.session < b.session {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    let paths_of = |s: &Client| {
+        if s.session == a.session {
+            "\t/e\n\t/f\n"
+        } else {
+            "\t/e\n"
+        }
+    };
+    assert_eq!(
+        wchc,
+        format!(
+            "0x{:x}\n{}0x{:x}\n{}",
+            first.session,
+            paths_of(first),
+            second.session,
+            paths_of(second)
+        )
+    );
+    let (wchp, _) = ask(&mut h, "wchp");
+    let mut watchers = [a.session, b.session];
+    watchers.sort_unstable();
+    assert_eq!(
+        wchp,
+        format!(
+            "/e\n\t0x{:x}\n\t0x{:x}\n/f\n\t0x{:x}\n",
+            watchers[0], watchers[1], a.session
+        )
+    );
 }
