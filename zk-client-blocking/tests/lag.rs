@@ -9,12 +9,13 @@ const CAPACITY: usize = 8;
 const WAIT: Duration = Duration::from_secs(10);
 
 fn client(name: &str) -> Client {
-    let server = zk_testing::shared();
+    // The shared server: Java's ZooKeeper, or zk-server under ZK_TESTING_SERVER=embedded.
+    let server = zk_testing::shared_connect_string();
     let chroot = zk_testing::unique_chroot(name);
-    let root = zk_client_blocking::connect(&server.connect_string()).expect("connect");
+    let root = zk_client_blocking::connect(&server).expect("connect");
     root.ensure_path(&chroot).expect("chroot");
     root.close();
-    zk_client_blocking::builder(&server.connect_string_with_chroot(&chroot))
+    zk_client_blocking::builder(&format!("{server}{chroot}"))
         .session_timeout(Duration::from_secs(10))
         .event_queue_capacity(CAPACITY)
         .connect()
