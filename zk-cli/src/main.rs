@@ -67,6 +67,7 @@ mod input;
 mod output;
 mod paths;
 mod pipeline;
+mod progress;
 mod shell;
 mod snapshot;
 mod stat;

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use zk_client_blocking::{Client, Error, ErrorCode, Stat};
 
 use crate::pipeline;
+use crate::progress::Progress;
 
 /// One node of a walked subtree.
 #[derive(Debug)]
@@ -57,12 +58,14 @@ impl Tree {
 pub(crate) fn walk(client: &Client, root: &str, max_depth: Option<usize>) -> Result<Tree, Error> {
     let client = client.async_client();
     let mut nodes = HashMap::new();
+    let mut progress = Progress::new(format!("reading {root}"), None);
     let mut level = vec![root.to_owned()];
     let mut depth = 0;
     while !level.is_empty() {
         // The level's requests go out ahead of the replies, a window at a time.
         let mut next = Vec::new();
         for (path, reply) in pipeline::map(level, |path| client.get_children_with_stat(path)) {
+            progress.inc();
             match reply {
                 Ok((mut children, stat)) => {
                     children.sort();

@@ -22,6 +22,7 @@ use zk_client_blocking::{Acl, Bytes, Client, Error, ErrorCode};
 use crate::commands::acl::{entry_from_json, entry_json};
 use crate::data;
 use crate::pipeline;
+use crate::progress::Progress;
 use crate::walk::walk;
 
 /// The `format` of a dump file.
@@ -82,13 +83,16 @@ pub(crate) fn read(client: &Client, root: &str, skip_system: bool) -> Result<Sna
     } else {
         root.len() + 1
     };
+    let total = paths.len() as u64;
     let mut nodes = Vec::with_capacity(paths.len());
     let reads = pipeline::map(paths, |path| {
         // Both requests are submitted here, as the pair is made.
         let (data, acl) = (async_client.get_data(path), async_client.get_acl(path));
         async move { (data.await, acl.await) }
     });
+    let mut progress = Progress::new(format!("reading {root}'s data and ACLs"), Some(total));
     for (path, reply) in reads {
+        progress.inc();
         let (data, acl) = match reply {
             (Ok((data, _)), Ok((acl, _))) => (data, acl),
             (Err(Error::Server(ErrorCode::NoNode)), _)

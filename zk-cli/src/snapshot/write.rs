@@ -7,6 +7,7 @@ use zk_client_blocking::{Acl, Client, Error, ErrorCode};
 use super::{Entry, Snapshot};
 use crate::exit::Failure;
 use crate::pipeline;
+use crate::progress::Progress;
 
 /// Creates the snapshot's nodes under `root`, a level at a time (pipelined), then sets the ACLs that are not the default; returns how many nodes it
 /// wrote. `root` itself may exist (its data is set) and its parents are created if missing;
@@ -39,6 +40,7 @@ pub(crate) fn write(
     }
     let async_client = client.async_client();
     let mut written = 0usize;
+    let mut progress = Progress::new(format!("writing {root}"), Some(snapshot.nodes.len() as u64));
     for (depth, entries) in &levels {
         if *depth == 0 {
             // The target root: its parents may be missing, and it may exist.
@@ -71,6 +73,7 @@ pub(crate) fn write(
                 Err(e) => return Err(fail(&path, &e)),
             }
             written += 1;
+            progress.inc();
         }
     }
     let open = Acl::open_unsafe();
