@@ -41,6 +41,10 @@
 //!   asks the server for children, and a plain line reader when stdin is not a terminal,
 //!   with no features beyond its file history. Its Windows-only clipboard crates are under
 //!   the Boost licence, which `deny.toml` allows for them.
+//! - indicatif for the progress of long reads and writes ([`progress`]): drawn on stderr,
+//!   only on a terminal and only past a few thousand nodes.
+//! - zk-recipes for `lock`, `elect`, `counter`, `queue` and `barrier`, so their nodes are
+//!   kazoo's and Curator's; nix's safe `kill` to stop a command whose lock was lost.
 //! - zk-server for `--embedded`: the workspace's own in-memory server, on a free loopback
 //!   port for as long as the command (or shell) runs.
 //!
@@ -48,7 +52,7 @@
 //!
 //! [`args`] (the command line), [`connect`] (its options, the session, TLS, `--embedded`),
 //! [`shell`] (the line loop, word splitting, completion), [`paths`] (the current node and
-//! relative paths), [`pipeline`] (requests in flight, a window at a time), [`commands`] (one
+//! relative paths), [`pipeline`] (requests in flight, a window at a time), [`progress`], [`commands`] (one
 //! module per family: `list`, `tree`, `recipes`, `hold`, `read`, `write`, `txn`, `watch`,
 //! `search`, `usage`, `acl`, `bulk`, `copy`, `diff`, `admin`, `ensemble`), [`snapshot`] (a
 //! subtree with data and ACLs: read, written, and the dump format), [`output`] (text, JSON and
