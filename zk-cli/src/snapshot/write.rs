@@ -9,9 +9,10 @@ use crate::exit::Failure;
 use crate::pipeline;
 use crate::progress::Progress;
 
-/// Creates the snapshot's nodes under `root`, a level at a time (pipelined), then sets the ACLs that are not the default; returns how many nodes it
-/// wrote. `root` itself may exist (its data is set) and its parents are created if missing;
-/// any other node that exists stops the copy unless `force` (then its data is set).
+/// Creates the snapshot's nodes under `root`, a level at a time (pipelined), then sets the ACLs
+/// that are not the default; returns how many nodes it wrote. `root` itself may exist (its data
+/// is set) and its parents are created if missing; any other node that exists stops the copy
+/// unless `force` (then its data is set).
 ///
 /// Nodes are created open and get their ACL afterwards: an ACL that denies this session
 /// CREATE on a node would otherwise stop its children from being written.
