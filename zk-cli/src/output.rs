@@ -1,28 +1,53 @@
-//! Where results go: text lines or JSON documents on stdout, and aligned tables.
+//! Where results go: text lines or JSON documents on stdout, aligned tables, and colour on a
+//! terminal only.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
+use anstyle::{AnsiColor, Style};
 use serde_json::Value;
 
 /// The command's stdout, in the form `--json` chose.
 pub(crate) struct Out {
     /// Whether `--json` was given.
     json: bool,
+    /// Whether text may be coloured: stdout is a terminal and `NO_COLOR` is not set.
+    colour: bool,
     stdout: io::StdoutLock<'static>,
 }
+
+/// How a node with children is shown on a terminal, as `ls` shows a directory.
+pub(crate) const PARENT: Style = Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Blue)));
+/// How an ephemeral node is shown on a terminal.
+pub(crate) const EPHEMERAL: Style =
+    Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
 
 impl Out {
     /// Stdout, for text or for JSON.
     pub(crate) fn new(json: bool) -> Out {
+        let stdout = io::stdout();
+        let colour = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
         Out {
             json,
-            stdout: io::stdout().lock(),
+            colour,
+            stdout: stdout.lock(),
         }
     }
 
     /// Switches JSON on or off (each line of the shell asks for itself).
     pub(crate) fn set_json(&mut self, json: bool) {
         self.json = json;
+    }
+
+    /// `text` in `style` when colour is on, else as it is. Only for the last column of a table
+    /// or unaligned text: the escape codes have no width, but `table` would count them.
+    pub(crate) fn paint(&self, style: Style, text: &str) -> String {
+        if self.colour {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_owned()
+        }
     }
 
     /// Whether JSON was asked for.

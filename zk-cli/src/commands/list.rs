@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use zk_client_blocking::{Client, Stat};
 
 use crate::exit::{Failure, Status};
-use crate::output::Out;
+use crate::output::{EPHEMERAL, Out, PARENT};
 use crate::paths::znode;
 use crate::pipeline;
 use crate::stat;
@@ -56,7 +56,7 @@ pub(crate) fn run(client: &Client, args: &LsArgs, out: &mut Out) -> Result<Statu
                 .map(str::to_owned)
                 .to_vec(),
         ];
-        rows.extend(entries.iter().map(long_row));
+        rows.extend(entries.iter().map(|entry| long_row(entry, out)));
         out.table(&rows)?;
     } else {
         for entry in &entries {
@@ -127,16 +127,26 @@ fn entry_json(entry: &Entry) -> Value {
     value
 }
 
-fn long_row(entry: &Entry) -> Vec<String> {
+fn long_row(entry: &Entry, out: &Out) -> Vec<String> {
     match &entry.stat {
-        Some(s) => vec![
-            if s.ephemeral_owner != 0 { "e" } else { "-" }.to_owned(),
-            s.version.to_string(),
-            s.data_length.to_string(),
-            s.num_children.to_string(),
-            stat::timestamp(s.mtime),
-            entry.name.clone(),
-        ],
+        Some(s) => {
+            // The name is the last column: its colour does not upset the alignment.
+            let style = if s.ephemeral_owner != 0 {
+                EPHEMERAL
+            } else if s.num_children > 0 {
+                PARENT
+            } else {
+                anstyle::Style::new()
+            };
+            vec![
+                if s.ephemeral_owner != 0 { "e" } else { "-" }.to_owned(),
+                s.version.to_string(),
+                s.data_length.to_string(),
+                s.num_children.to_string(),
+                stat::timestamp(s.mtime),
+                out.paint(style, &entry.name),
+            ]
+        }
         // Deleted between the listing and its Stat.
         None => ["?", "?", "?", "?", "?"]
             .map(str::to_owned)

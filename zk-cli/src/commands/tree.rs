@@ -1,11 +1,12 @@
 //! `tree`: a subtree drawn with each node's data size and child count.
 
+use anstyle::Style;
 use clap::Args;
 use serde_json::{Value, json};
-use zk_client_blocking::Client;
+use zk_client_blocking::{Client, Stat};
 
 use crate::exit::{Failure, Status};
-use crate::output::Out;
+use crate::output::{EPHEMERAL, Out, PARENT};
 use crate::paths::znode;
 use crate::walk::{Tree, child_path, name_of, walk};
 
@@ -54,12 +55,23 @@ pub(crate) fn run(client: &Client, args: &TreeArgs, out: &mut Out) -> Result<Sta
             line.push_str(if ancestor_last { "    " } else { "│   " });
         }
         line.push_str(if is_last { "└── " } else { "├── " });
-        line.push_str(name);
+        line.push_str(&out.paint(style_of(&node.stat), name));
         line.push_str(&summary);
         out.line(&line)?;
         last_at_depth.push(is_last);
     }
     Ok(Status::Ok)
+}
+
+/// How a node's name is shown on a terminal.
+fn style_of(stat: &Stat) -> Style {
+    if stat.ephemeral_owner != 0 {
+        EPHEMERAL
+    } else if stat.num_children > 0 {
+        PARENT
+    } else {
+        Style::new()
+    }
 }
 
 /// ` (12 B)` or ` (12 B, 3 children)`.

@@ -155,6 +155,10 @@ fn under_a_terminal_it_prompts_completes_and_keeps_history() {
     terminal.type_keys("\n");
     terminal.expect("host=db1");
     terminal.expect("zk /app> ");
+    // On a terminal, a node with children is coloured as a directory is.
+    terminal.type_keys("tree\n");
+    terminal.expect("\u{1b}[1m\u{1b}[34mconfig\u{1b}[0m (0 B, 1 child)");
+    terminal.expect("zk /app> ");
     terminal.type_keys("exit\n");
     let status = terminal.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
