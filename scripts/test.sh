@@ -24,6 +24,9 @@ cargo clippy --workspace --all-targets --locked --features "$tls" -- -D warnings
 echo "== cargo test (with TLS)"
 cargo test --workspace --exclude zk-sasl-gssapi --locked --features "$tls"
 
+echo "== without Java: the tests that need only a server, on the embedded zk-server"
+scripts/test-without-java.sh
+
 echo "== SASL GSSAPI against a real KDC (krb5kdc on loopback) and ZooKeeper"
 cargo test -p zk-sasl-gssapi --locked
 
