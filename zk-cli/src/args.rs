@@ -4,8 +4,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    acl, admin, bulk, copy, diff, ensemble, list, read, recipes, search, tree, txn, usage, watch,
-    write,
+    acl, admin, bulk, copy, diff, ensemble, list, mirror, read, recipes, search, tree, txn, usage,
+    watch, write,
 };
 use crate::connect::ConnectionArgs;
 use crate::exit::EXIT_CODES_HELP;
@@ -77,6 +77,9 @@ pub(crate) enum Command {
     Load(bulk::LoadArgs),
     /// Copy a subtree (data and ACLs) under another path, here or on another ensemble.
     Cp(copy::CpArgs),
+    /// Copy a subtree, then keep the copy in step with it until interrupted or --count
+    /// changes.
+    Mirror(mirror::MirrorArgs),
     /// Compare two subtrees, here or on another ensemble (exit code 1 when they differ, as
     /// diff's).
     Diff(diff::DiffArgs),

@@ -54,11 +54,11 @@
 //! [`shell`] (the line loop, word splitting, completion), [`paths`] (the current node and
 //! relative paths), [`pipeline`] (requests in flight, a window at a time), [`progress`],
 //! [`commands`] (one module per family: `list`, `tree`, `recipes`, `hold`, `read`, `write`,
-//! `txn`, `watch`, `search`, `usage`, `acl`, `bulk`, `copy`, `diff`, `admin`, `ensemble`),
-//! [`snapshot`] (a subtree with data and ACLs: read, written, and the dump format), [`output`]
-//! (text, JSON and tables on stdout), [`data`] and [`stat`] (how data and Stats are shown),
-//! [`walk`] (subtrees, a level at a time), [`input`] (data from an argument, a file or stdin),
-//! [`exit`] (exit codes and the one-line error).
+//! `txn`, `watch`, `search`, `usage`, `acl`, `bulk`, `copy`, `mirror`, `diff`, `admin`,
+//! `ensemble`), [`snapshot`] (a subtree with data and ACLs: read, written, and the dump
+//! format), [`output`] (text, JSON and tables on stdout), [`data`] and [`stat`] (how data and
+//! Stats are shown), [`walk`] (subtrees, a level at a time), [`input`] (data from an argument,
+//! a file or stdin), [`exit`] (exit codes and the one-line error).
 
 mod args;
 mod commands;

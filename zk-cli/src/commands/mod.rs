@@ -11,6 +11,7 @@ pub(crate) mod ensemble;
 #[cfg(unix)]
 pub(crate) mod hold;
 pub(crate) mod list;
+pub(crate) mod mirror;
 pub(crate) mod read;
 pub(crate) mod recipes;
 pub(crate) mod search;
@@ -120,6 +121,7 @@ pub(crate) fn in_session(
         Command::Load(args) => bulk::load(client, args, out),
         Command::Diff(args) => diff::run(client, connection, args, out),
         Command::Cp(args) => copy::run(client, connection, args, out),
+        Command::Mirror(args) => mirror::run(client, connection, args, out),
         Command::Watch(args) => watch::run(client, args, out),
         #[cfg(unix)]
         Command::Lock(args) => hold::lock(client, args),

@@ -111,7 +111,7 @@ fn print(out: &mut Out, value: &Value, text: &str) -> std::io::Result<()> {
 }
 
 /// ZooKeeper's name for the event type.
-fn type_name(event_type: EventType) -> &'static str {
+pub(crate) fn type_name(event_type: EventType) -> &'static str {
     match event_type {
         EventType::NodeCreated => "NodeCreated",
         EventType::NodeDeleted => "NodeDeleted",

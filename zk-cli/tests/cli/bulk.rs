@@ -208,3 +208,66 @@ fn cp_copies_a_subtree_here_or_to_another_ensemble() {
     assert_eq!(zk.run(&["cp", "/src", "/dst"]).code, 8, "exists already");
     assert_eq!(zk.run(&["cp", "/missing", "/x"]).code, 6);
 }
+
+#[test]
+fn mirror_keeps_a_copy_in_step() {
+    use std::io::{BufRead, BufReader};
+    let zk = Zk::new("mirror");
+    zk.put("/src/config/db", b"host=db1");
+    zk.put("/src/old", b"");
+    let mut mirror = crate::support::command()
+        .args([
+            "--server",
+            &zk.connect,
+            "mirror",
+            "/src",
+            "/dst",
+            "--count",
+            "4",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(mirror.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert_eq!(line, "mirroring /src to /dst (4 nodes copied)\n");
+    assert_eq!(
+        zk.client.get_data("/dst/config/db").unwrap().0.as_ref(),
+        b"host=db1"
+    );
+
+    zk.put("/src/new/deep", b"n");
+    zk.client
+        .set_data("/src/config/db", b"host=db2".to_vec(), None)
+        .unwrap();
+    zk.client.delete("/src/old", None).unwrap();
+    let output = mirror.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "NodeCreated /dst/new",
+            "NodeCreated /dst/new/deep",
+            "NodeDataChanged /dst/config/db",
+            "NodeDeleted /dst/old",
+        ]
+    );
+    assert_eq!(
+        zk.client.get_data("/dst/new/deep").unwrap().0.as_ref(),
+        b"n"
+    );
+    assert_eq!(
+        zk.client.get_data("/dst/config/db").unwrap().0.as_ref(),
+        b"host=db2"
+    );
+    assert_eq!(zk.client.exists("/dst/old").unwrap(), None);
+    assert_eq!(zk.run(&["diff", "/src", "/dst"]).code, 0);
+    assert_eq!(
+        zk.run(&["mirror", "/src", "/src/copy"]).code,
+        2,
+        "into itself"
+    );
+}
