@@ -13,7 +13,9 @@ use crate::exit::EXIT_CODES_HELP;
 /// zk: a ZooKeeper client for people and for scripts.
 ///
 /// Every command prints text for people, or with --json one JSON document (JSON lines for
-/// `watch`) for scripts; the exit code says what went wrong (see the table below).
+/// `watch`) for scripts; the exit code says what went wrong (see the table below). Without a
+/// command, zk is an interactive shell in one session (cd, pwd, relative paths, history, Tab
+/// completion), or runs the commands piped to it; --embedded runs an in-process server.
 #[derive(Debug, Parser)]
 #[command(name = "zk", version, after_help = EXIT_CODES_HELP)]
 pub(crate) struct Cli {
