@@ -101,7 +101,11 @@ fn follow(
     for event in events {
         let line = match event {
             WatchEvent::Node(node) => {
-                let relative = &node.path[args.from.trim_end_matches('/').len()..];
+                // The watch is on `from`, so every path is below it; a server saying otherwise
+                // is not followed.
+                let Some(relative) = node.path.strip_prefix(args.from.trim_end_matches('/')) else {
+                    continue;
+                };
                 let to_path = format!("{}{relative}", args.to.trim_end_matches('/'));
                 let to_path = if to_path.is_empty() {
                     "/".to_owned()

@@ -78,7 +78,7 @@ impl Completer for ZkHelper {
         _: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let before = &line[..pos];
-        let start = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let start = word_start(before);
         let word = &before[start..];
         let candidates = if before[..start].trim().is_empty() {
             self.commands
@@ -98,6 +98,16 @@ impl Completer for ZkHelper {
     }
 }
 
+/// Where the word being completed begins: after the last whitespace character, whatever its
+/// width in bytes.
+fn word_start(before: &str) -> usize {
+    before
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8())
+}
+
 impl Hinter for ZkHelper {
     type Hint = String;
 }
@@ -107,3 +117,16 @@ impl Highlighter for ZkHelper {}
 impl Validator for ZkHelper {}
 
 impl Helper for ZkHelper {}
+
+#[cfg(test)]
+mod tests {
+    use super::word_start;
+
+    #[test]
+    fn the_word_starts_after_any_whitespace() {
+        assert_eq!(word_start("get /ap"), 4);
+        assert_eq!(word_start("ge"), 0);
+        assert_eq!(word_start("get\u{3000}/a"), "get\u{3000}".len());
+        assert_eq!(word_start("ls "), 3);
+    }
+}
