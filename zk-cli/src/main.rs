@@ -53,12 +53,13 @@
 //! [`args`] (the command line), [`connect`] (its options, the session, TLS, `--embedded`),
 //! [`shell`] (the line loop, word splitting, completion), [`paths`] (the current node and
 //! relative paths), [`pipeline`] (requests in flight, a window at a time), [`progress`],
-//! [`commands`] (one module per family: `list`, `tree`, `recipes`, `hold`, `read`, `write`,
-//! `txn`, `watch`, `search`, `usage`, `acl`, `bulk`, `copy`, `mirror`, `diff`, `admin`,
-//! `ensemble`), [`snapshot`] (a subtree with data and ACLs: read, written, and the dump
-//! format), [`output`] (text, JSON and tables on stdout), [`data`] and [`stat`] (how data and
-//! Stats are shown), [`walk`] (subtrees, a level at a time), [`input`] (data from an argument,
-//! a file or stdin), [`exit`] (exit codes and the one-line error).
+//! [`remove`] (subtrees deleted a level at a time), [`commands`] (one module per family:
+//! `list`, `tree`, `recipes`, `hold`, `read`, `write`, `txn`, `watch`, `search`, `usage`,
+//! `acl`, `bulk`, `copy`, `mirror`, `diff`, `admin`, `ensemble`), [`snapshot`] (a subtree with
+//! data and ACLs: read, written, and the dump format), [`output`] (text, JSON and tables on
+//! stdout), [`data`] and [`stat`] (how data and Stats are shown), [`walk`] (subtrees, a level
+//! at a time), [`input`] (data from an argument, a file or stdin), [`exit`] (exit codes and the
+//! one-line error).
 
 mod args;
 mod commands;
@@ -72,6 +73,7 @@ mod output;
 mod paths;
 mod pipeline;
 mod progress;
+mod remove;
 mod shell;
 mod snapshot;
 mod stat;

@@ -12,6 +12,7 @@ use crate::exit::{Failure, Status};
 use crate::input;
 use crate::output::Out;
 use crate::paths::znode;
+use crate::remove::delete_subtree;
 use crate::stat;
 
 /// `--mode` of `create`.
@@ -156,13 +157,13 @@ pub(crate) fn set(client: &Client, args: &SetArgs, out: &mut Out) -> Result<Stat
 /// The client's error (`NoNode`, `BadVersion`, `NotEmpty` without `-r`).
 pub(crate) fn rm(client: &Client, args: &RmArgs, out: &mut Out) -> Result<Status, Failure> {
     let result = if args.recursive {
-        client.delete_recursive(&args.path)
+        delete_subtree(client, &args.path)
     } else {
-        client.delete(&args.path, args.version)
+        client.delete(&args.path, args.version).map(|()| 1)
     };
-    result.map_err(|e| Failure::zk(format!("rm {}", args.path), &e))?;
+    let deleted = result.map_err(|e| Failure::zk(format!("rm {}", args.path), &e))?;
     if out.is_json() {
-        out.document(&json!({ "path": args.path, "deleted": true }))?;
+        out.document(&json!({ "path": args.path, "deleted": true, "nodes": deleted }))?;
     }
     Ok(Status::Ok)
 }

@@ -92,6 +92,8 @@ fn rm_deletes_a_node_or_a_subtree() {
 
     let json = zk.run(&["rm", "-r", "/tree", "--json"]).ok().json();
     assert_eq!(json["deleted"], true);
+    assert_eq!(json["nodes"], 4, "/tree, /tree/a, /tree/a/b, /tree/c");
+    assert_eq!(zk.run(&["rm", "-r", "/tree"]).code, 6, "gone");
     assert_eq!(zk.client.exists("/tree").unwrap(), None);
 
     let both = zk.run(&["rm", "-r", "/x", "--version", "1"]);
