@@ -28,4 +28,7 @@ if ! command -v cargo-deny >/dev/null 2>&1; then
     echo "installing cargo-deny"
     cargo install cargo-deny --locked --quiet
 fi
+# cargo-deny reads every package of the lock file, the other platforms' too (zk-cli's line
+# editor has Windows-only dependencies), and offline it cannot download them: fetch them all.
+cargo fetch --locked --quiet
 cargo deny --offline check licenses bans sources

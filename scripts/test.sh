@@ -12,7 +12,7 @@ scripts/install-deps.sh
 # The optional TLS support, switched on wherever it is built below, so its tests (real servers
 # with secure client ports) run with the rest. Named features rather than --all-features, so
 # that an optional feature needing system libraries is not pulled in by accident.
-tls=zk-client/tls,zk-client-tokio/tls,zk-client-smol/tls,zk-client-blocking/tls,zk-guide/tls
+tls=zk-client/tls,zk-client-tokio/tls,zk-client-smol/tls,zk-client-blocking/tls,zk-guide/tls,zk-cli/tls
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
