@@ -21,25 +21,8 @@ pub use env::{
 #[macro_export]
 macro_rules! conformance_suite {
     ($adapter:ty) => {
-        $crate::conformance_suite!(@each $adapter;
-            operations_create_modes,
-            operations_read_write_delete,
-            operations_children_and_counts,
-            operations_acl_and_auth,
-            operations_transactions_and_multi_read,
-            operations_admin,
-            operations_run_in_call_order,
-            errors_are_typed,
-            watches_one_shot,
-            watches_persistent_and_recursive,
-            watches_removal,
-            watch_event_precedes_the_read_that_sees_it,
-            watches_unread_stream_is_bounded_and_reports_the_lag,
-            chroot_is_stripped_everywhere,
-            auth_failure_stops_the_client,
-            closed_client_refuses_work,
-            bad_input_is_rejected_before_sending,
-            many_concurrent_requests_through_the_in_flight_limit,
+        $crate::conformance_suite!(@server_only $adapter, {});
+        $crate::conformance_suite!(@each $adapter, {};
             server_side_expiry_loses_the_session,
             resumed_session_and_terminal_expiry,
             read_only_mode_then_a_read_write_server,
@@ -47,23 +30,10 @@ macro_rules! conformance_suite {
             ensemble_failover_keeps_the_session_and_watches,
         );
     };
-    (@each $adapter:ty; $($scenario:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $scenario() {
-                <$adapter as $crate::Adapter>::run($crate::scenarios::$scenario::<$adapter>());
-            }
-        )*
-    };
-}
-
-/// Declares one `#[test]` per scenario that needs only a server (no process to kill, no
-/// network to cut), run against the embedded `zk-server` instead of Java's ZooKeeper: the
-/// same scenarios, the same assertions, so a difference between the two servers fails here.
-#[macro_export]
-macro_rules! embedded_suite {
-    ($adapter:ty) => {
-        $crate::embedded_suite!(@each $adapter;
+    // The scenarios that need only a server (no process to kill, no network to cut): the
+    // embedded target runs these.
+    (@server_only $adapter:ty, $setup:block) => {
+        $crate::conformance_suite!(@each $adapter, $setup;
             operations_create_modes,
             operations_read_write_delete,
             operations_children_and_counts,
@@ -84,14 +54,24 @@ macro_rules! embedded_suite {
             many_concurrent_requests_through_the_in_flight_limit,
         );
     };
-    (@each $adapter:ty; $($scenario:ident),* $(,)?) => {
+    (@each $adapter:ty, $setup:block; $($scenario:ident),* $(,)?) => {
         $(
             #[test]
             fn $scenario() {
-                $crate::use_embedded_server();
+                $setup
                 <$adapter as $crate::Adapter>::run($crate::scenarios::$scenario::<$adapter>());
             }
         )*
+    };
+}
+
+/// Declares one `#[test]` per scenario that needs only a server, run against the embedded
+/// `zk-server` instead of Java's ZooKeeper: the same scenarios, the same assertions, so a
+/// difference between the two servers fails here.
+#[macro_export]
+macro_rules! embedded_suite {
+    ($adapter:ty) => {
+        $crate::conformance_suite!(@server_only $adapter, { $crate::use_embedded_server(); });
     };
 }
 
@@ -101,7 +81,7 @@ macro_rules! embedded_suite {
 #[macro_export]
 macro_rules! hostile_suite {
     ($adapter:ty) => {
-        $crate::conformance_suite!(@each $adapter;
+        $crate::conformance_suite!(@each $adapter, {};
             hostile_close_on_accept,
             hostile_stalled_handshake,
             hostile_oversized_connect_response,
