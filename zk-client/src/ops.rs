@@ -1,4 +1,8 @@
 //! The node operations, under kazoo-familiar names.
+//!
+//! One method per operation, each with the `# Errors` a caller should handle: a little over
+//! 600 lines, kept together so that the API reads in one place (the request building and
+//! reply mapping each method needs is a few lines; the rest is its documentation).
 
 use bytes::Bytes;
 use zk_proto::{
