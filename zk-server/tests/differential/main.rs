@@ -1,9 +1,9 @@
 //! The differential test: the same generated sequences of operations, watches, reconnects
 //! and session closes against real ZooKeeper (Debian's 3.8.0, from zk-testing) and against
-//! zk-server answering as that release, comparing every reply (error code, body, Stat) and every watch event,
-//! in order.
+//! zk-server answering as that release, comparing every reply (error code, body, Stat) and
+//! every watch event, in order.
 //!
-//! `ZK_SERVER_DIFF_SEQUENCES` (default 150), `ZK_SERVER_DIFF_LEN` (default 30) and
+//! `ZK_SERVER_DIFF_SEQUENCES` (default 300), `ZK_SERVER_DIFF_LEN` (default 30) and
 //! `ZK_SERVER_DIFF_SEED` (default 2181) run more, longer or other sequences by hand, and
 //! `ZK_SERVER_DIFF_PRINT` prints every transcript; a failure names the seed that reproduces
 //! it.
@@ -153,7 +153,7 @@ fn generated_sequences_agree_with_zookeeper() {
         .with_filter_events_by_acl(Some(true));
     let ours = EmbeddedServer::start_with(config).unwrap();
     let ours_addr = ours.connect_string();
-    let sequences = env_or("ZK_SERVER_DIFF_SEQUENCES", 150);
+    let sequences = env_or("ZK_SERVER_DIFF_SEQUENCES", 300);
     let len = env_or("ZK_SERVER_DIFF_LEN", 30) as usize;
     let base = env_or("ZK_SERVER_DIFF_SEED", 2181);
     let mut steps_run = 0;
