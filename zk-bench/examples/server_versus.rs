@@ -91,12 +91,29 @@ impl Drop for ZkServer {
 /// One zk-bench run: its ops/s.
 fn bench(connect: &str, workload: &str, n: usize, window: usize) -> f64 {
     let output = Command::new(release_binary("zk-bench"))
-        .args(["--adapter", "tokio", "--connect", connect, "--workload", workload])
-        .args(["--n", &n.to_string(), "--window", &window.to_string(), "--size", "100"])
+        .args([
+            "--adapter",
+            "tokio",
+            "--connect",
+            connect,
+            "--workload",
+            workload,
+        ])
+        .args([
+            "--n",
+            &n.to_string(),
+            "--window",
+            &window.to_string(),
+            "--size",
+            "100",
+        ])
         .stderr(Stdio::null())
         .output()
         .expect("run zk-bench");
-    assert!(output.status.success(), "zk-bench {workload} on {connect} failed");
+    assert!(
+        output.status.success(),
+        "zk-bench {workload} on {connect} failed"
+    );
     let line = String::from_utf8_lossy(&output.stdout);
     let result: serde_json::Value = serde_json::from_str(line.trim()).expect("zk-bench's JSON");
     result["ops_per_s"].as_f64().expect("ops_per_s")
@@ -120,7 +137,11 @@ fn main() {
     let version = zk_testing::four_letter(zookeeper.connect_string(), "srvr").unwrap_or_default();
     println!(
         "ZooKeeper: {}",
-        version.lines().next().unwrap_or("?").trim_start_matches("Zookeeper version: ")
+        version
+            .lines()
+            .next()
+            .unwrap_or("?")
+            .trim_start_matches("Zookeeper version: ")
     );
     println!("{reps} repetitions, interleaved; medians; zk-bench on tokio, 100-byte data\n");
     println!("| workload | ZooKeeper ops/s | zk-server ops/s | zk-server / ZooKeeper |");
@@ -132,7 +153,10 @@ fn main() {
             ours.push(bench(&server.addr, workload, n, window));
         }
         let (real, ours) = (median(real), median(ours));
-        println!("| {workload} | {real:.0} | {ours:.0} | {:.1}x |", ours / real);
+        println!(
+            "| {workload} | {real:.0} | {ours:.0} | {:.1}x |",
+            ours / real
+        );
     }
     drop(server);
 
@@ -140,7 +164,9 @@ fn main() {
     let server = ZkServer::start();
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     runtime.block_on(async {
-        let client = zk_client_tokio::connect(&server.addr).await.expect("connect");
+        let client = zk_client_tokio::connect(&server.addr)
+            .await
+            .expect("connect");
         client.create("/mem", "").await.expect("/mem");
         let settled = server.rss();
         let options = CreateOptions::mode(CreateMode::Persistent);
