@@ -5,9 +5,18 @@
 #   - the documentation builds as docs.rs builds it (nightly, `--cfg docsrs`, with the `tls`
 #     feature that package.metadata.docs.rs asks for), warnings denied;
 #   - cargo-deny's licence, ban and source checks (deny.toml), which need no network.
-# Installs cargo-deny from crates.io when it is missing. Usage: scripts/check-release.sh
+# Installs what it needs when it is missing: the Debian packages the workspace builds with
+# (zk-sasl-gssapi's krb5 headers and libclang, through install-deps.sh), a nightly toolchain,
+# cargo-deny from crates.io. Usage: scripts/check-release.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The dry run builds every package, zk-sasl-gssapi's bindings included.
+scripts/install-deps.sh
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+    echo "== installing a nightly toolchain (docs.rs builds with nightly)"
+    rustup toolchain install nightly --profile minimal
+fi
 
 echo "== cargo publish --dry-run (every publishable crate, in dependency order)"
 # Cargo verifies each package against the others through a local overlay registry, and unpacks
